@@ -1,0 +1,72 @@
+package dev.troupe.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+
+/** The API's one ObjectMapper: strict on input (bounded depth and sizes), ISO times on output. */
+public final class ApiJson {
+  public static final int MAX_DEPTH = 32;
+  public static final int MAX_STRING_CHARS = 200_000;
+  public static final int MAX_NUMBER_CHARS = 50;
+
+  public static final ObjectMapper MAPPER = JsonMapper.builder()
+      .addModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      .build();
+
+  static {
+    MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+        .maxNestingDepth(MAX_DEPTH)
+        .maxStringLength(MAX_STRING_CHARS)
+        .maxNumberLength(MAX_NUMBER_CHARS)
+        .build());
+  }
+
+  private ApiJson() {}
+
+  public static byte[] write(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("response cannot be written as JSON", e);
+    }
+  }
+
+  /** Parses a request body; the exception's message is safe to show the client. */
+  public static JsonNode read(byte[] body) throws InvalidJsonException {
+    try {
+      JsonNode node = MAPPER.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw new InvalidJsonException("the body is empty; send a JSON object");
+      }
+      return node;
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw new InvalidJsonException("the JSON exceeds a limit: " + e.getOriginalMessage());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new InvalidJsonException("malformed JSON at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new InvalidJsonException("the body cannot be read as JSON");
+    }
+  }
+
+  /** A body that is not acceptable JSON; the message names what is wrong. */
+  public static final class InvalidJsonException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidJsonException(String message) {
+      super(message);
+    }
+  }
+}

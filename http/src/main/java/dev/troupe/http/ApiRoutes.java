@@ -1,0 +1,93 @@
+package dev.troupe.http;
+
+import dev.troupe.config.HttpSettings;
+import dev.troupe.http.auth.ApiKeys;
+import dev.troupe.http.auth.Principal;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The whole API: health without a key, everything under {@code /v1} with one; errors as problem+json. */
+public final class ApiRoutes extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+  private static final String BEARER = "Bearer ";
+
+  private final NodeState node;
+  private final ApiKeys keys;
+  private final HttpSettings http;
+  private final Executor executor;
+
+  public ApiRoutes(NodeState node, ApiKeys keys, HttpSettings http, Executor executor) {
+    this.node = node;
+    this.keys = keys;
+    this.http = http;
+    this.executor = executor;
+  }
+
+  public Route routes() {
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+        new HealthRoutes(node).routes(),
+        pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime ->
+            new TaskRoutes(runtime, http, executor).routes(principal)))))));
+  }
+
+  private Route authenticated(Function<Principal, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      Optional<Principal> principal = header
+          .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+          .map(value -> value.substring(BEARER.length()).strip())
+          .flatMap(keys::authenticate);
+      if (principal.isEmpty()) {
+        // The same answer for a missing, malformed or unknown key: nothing about which keys exist.
+        return complete(Problems.response(StatusCodes.UNAUTHORIZED,
+                "send a valid API key as 'Authorization: Bearer <key>'", null)
+            .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "troupe"))));
+      }
+      return inner.apply(principal.get());
+    });
+  }
+
+  private Route runtimeReady(Function<dev.troupe.runtime.TroupeRuntime, Route> inner) {
+    return node.runtime().filter(r -> node.ready()).map(inner)
+        .orElseGet(() -> complete(Problems.response(StatusCodes.SERVICE_UNAVAILABLE,
+                "the node is starting or stopping; retry shortly", null)
+            .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L))));
+  }
+
+  private static RejectionHandler rejections() {
+    // Pekko's default handler decides the status (404, 405, 400, ...); we only reshape the body.
+    return RejectionHandler.defaultHandler().mapRejectionResponse(ApiRoutes::asProblem);
+  }
+
+  private static HttpResponse asProblem(HttpResponse response) {
+    if (response.entity().getContentType().mediaType().equals(Problems.PROBLEM_JSON.mediaType())) {
+      return response;
+    }
+    String detail = response.entity() instanceof HttpEntity.Strict strict ? strict.getData().utf8String() : null;
+    HttpResponse problem = Problems.response(response.status(), detail, null);
+    return problem.withHeaders(response.getHeaders()).withEntity(problem.entity());
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(EntityStreamSizeException.class, e -> complete(Problems.response(StatusCodes.CONTENT_TOO_LARGE,
+            "the body is larger than the limit of " + e.limit() + " bytes", null)))
+        .matchAny(e -> {
+          log.error("Unhandled error in a request", e);
+          return complete(Problems.response(StatusCodes.INTERNAL_SERVER_ERROR, "internal error", null));
+        })
+        .build();
+  }
+}

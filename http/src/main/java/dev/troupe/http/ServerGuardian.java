@@ -1,0 +1,106 @@
+package dev.troupe.http;
+
+import dev.troupe.config.TroupeSettings;
+import dev.troupe.http.auth.ApiKeys;
+import dev.troupe.runtime.TroupeRuntime;
+import dev.troupe.runtime.agent.AgentDefinition;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * The node's guardian: binds HTTP first (so liveness answers while the node starts), then
+ * starts the runtime and marks the node ready. A failure of either stops the node.
+ */
+final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
+  interface Command {}
+
+  private record Bound(ServerBinding binding) implements Command {}
+
+  private record Started(TroupeRuntime runtime) implements Command {}
+
+  private record Failed(String what, Throwable cause) implements Command {}
+
+  /** What the node's starter waits on: the binding, then the started runtime. */
+  record Startup(CompletableFuture<ServerBinding> bound, CompletableFuture<TroupeRuntime> started) {
+    static Startup create() {
+      return new Startup(new CompletableFuture<>(), new CompletableFuture<>());
+    }
+
+    void fail(Throwable error) {
+      bound.completeExceptionally(error);
+      started.completeExceptionally(error);
+    }
+  }
+
+  private final TroupeSettings settings;
+  private final List<AgentDefinition> agents;
+  private final NodeState node;
+  private final Startup startup;
+
+  static Behavior<Command> create(
+      TroupeSettings settings, List<AgentDefinition> agents, ApiKeys keys, NodeState node, Startup startup) {
+    return Behaviors.setup(context -> new ServerGuardian(context, settings, agents, keys, node, startup));
+  }
+
+  private ServerGuardian(ActorContext<Command> context, TroupeSettings settings, List<AgentDefinition> agents,
+      ApiKeys keys, NodeState node, Startup startup) {
+    super(context);
+    this.settings = settings;
+    this.agents = agents;
+    this.node = node;
+    this.startup = startup;
+    var system = context.getSystem();
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "troupe-not-ready",
+        () -> {
+          node.stopping();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    ApiRoutes routes = new ApiRoutes(node, keys, settings.http(), system.executionContext());
+    context.pipeToSelf(
+        Http.get(system).newServerAt(settings.http().host(), settings.http().port()).bind(routes.routes()),
+        (bound, error) -> error == null
+            ? new Bound(bound)
+            : new Failed("cannot listen on " + settings.http().host() + ":" + settings.http().port(), error));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Bound.class, this::onBound)
+        .onMessage(Started.class, this::onStarted)
+        .onMessage(Failed.class, this::onFailed)
+        .build();
+  }
+
+  private Behavior<Command> onBound(Bound bound) {
+    var system = getContext().getSystem();
+    bound.binding().addToCoordinatedShutdown(settings.http().shutdownDeadline(), system);
+    startup.bound().complete(bound.binding());
+    getContext().pipeToSelf(TroupeRuntime.start(system, settings, agents),
+        (runtime, error) -> error == null ? new Started(runtime) : new Failed("the runtime did not start", error));
+    return this;
+  }
+
+  private Behavior<Command> onStarted(Started started) {
+    node.started(started.runtime());
+    startup.started().complete(started.runtime());
+    getContext().getLog().info("Troupe is ready on port {} with capabilities {}",
+        startup.bound().join().localAddress().getPort(), started.runtime().agents().capabilities());
+    return this;
+  }
+
+  private Behavior<Command> onFailed(Failed failed) {
+    getContext().getLog().error("Troupe cannot start: {}", failed.what(), failed.cause());
+    startup.fail(new IllegalStateException(failed.what(), failed.cause()));
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,156 @@
+package dev.troupe.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.config.HttpSettings;
+import dev.troupe.config.Role;
+import dev.troupe.http.api.TaskSubmission;
+import dev.troupe.http.api.TaskViews;
+import dev.troupe.http.auth.Principal;
+import dev.troupe.persistence.CanonicalJson;
+import dev.troupe.runtime.TroupeRuntime;
+import dev.troupe.runtime.task.TaskEntity;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** {@code /v1/tasks}: submit and read tasks. */
+final class TaskRoutes extends AllDirectives {
+  private static final String INSTANCE = "/v1/tasks";
+  private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
+  private static final Set<Role> SUBMIT = Set.of(Role.SUBMITTER);
+  private static final Set<Role> READ = Set.of(Role.SUBMITTER, Role.APPROVER, Role.AUDITOR);
+
+  private final TroupeRuntime runtime;
+  private final HttpSettings http;
+  private final Executor executor;
+
+  TaskRoutes(TroupeRuntime runtime, HttpSettings http, Executor executor) {
+    this.runtime = runtime;
+    this.http = http;
+    this.executor = executor;
+  }
+
+  Route routes(Principal principal) {
+    return pathPrefix("tasks", () -> concat(
+        pathEndOrSingleSlash(() -> post(() -> submit(principal))),
+        path(PathMatchers.segment(), taskId -> get(() -> read(principal, taskId)))));
+  }
+
+  private Route submit(Principal principal) {
+    if (!principal.mayAny(SUBMIT)) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN,
+          "submitting tasks needs the submitter or admin role", INSTANCE));
+    }
+    return extractRequest(request -> {
+      if (!request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+            "send the task as Content-Type: application/json", INSTANCE));
+      }
+      Optional<String> idempotencyKey = request.getHeader("Idempotency-Key").map(h -> h.value());
+      if (idempotencyKey.isPresent() && !IDEMPOTENCY_KEY.matcher(idempotencyKey.get()).matches()) {
+        return complete(Problems.badRequest(
+            "Idempotency-Key: must be 1..200 visible ASCII characters", INSTANCE));
+      }
+      String traceId = TraceIds.fromHeaderOrNew(request.getHeader("traceparent").map(h -> h.value()));
+      return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
+        JsonNode body;
+        try {
+          body = ApiJson.read(entity.getData().toArray());
+        } catch (ApiJson.InvalidJsonException e) {
+          return complete(Problems.badRequest(e.getMessage(), INSTANCE));
+        }
+        TaskSubmission.Result parsed = TaskSubmission.parse(body, principal.tenant(), runtime.agents()::offers,
+            runtime.agents().capabilities(), ApiJson.MAPPER);
+        if (parsed.problem() != null) {
+          return complete(Problems.response(StatusCodes.get(parsed.problem().status()),
+              parsed.problem().detail(), INSTANCE));
+        }
+        String taskId = idempotencyKey.map(key -> derivedTaskId(principal.tenant(), key)).orElseGet(TaskRoutes::newTaskId);
+        CompletionStage<HttpResponse> response = runtime.tasks()
+            .submit(taskId, parsed.request(), principal.asAuditActor(), traceId)
+            .handleAsync((reply, error) -> error != null ? unavailable(error) : submitted(reply), executor);
+        return completeWithFuture(response);
+      });
+    });
+  }
+
+  private Route read(Principal principal, String taskId) {
+    String instance = INSTANCE + "/" + taskId;
+    if (!principal.mayAny(READ)) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN, "reading tasks needs a role", instance));
+    }
+    if (!TASK_ID.matcher(taskId).matches()) {
+      return complete(notFound(taskId));
+    }
+    CompletionStage<HttpResponse> response = runtime.tasks().get(taskId).handleAsync((reply, error) -> {
+      if (error != null) {
+        return unavailable(error);
+      }
+      // Another tenant's task does not exist for this caller: 404, never 403.
+      if (reply instanceof TaskEntity.Found found && found.task().tenant().equals(principal.tenant())) {
+        return json(StatusCodes.OK, TaskViews.TaskView.of(found.task()));
+      }
+      return notFound(taskId);
+    }, executor);
+    return completeWithFuture(response);
+  }
+
+  private static HttpResponse submitted(TaskEntity.SubmitReply reply) {
+    if (reply instanceof TaskEntity.Accepted accepted) {
+      String status = accepted.created() ? "ACCEPTED" : accepted.status().name();
+      var body = new TaskViews.Submitted(accepted.taskId(), status, accepted.traceId(),
+          TaskViews.Links.of(accepted.taskId()));
+      return json(accepted.created() ? StatusCodes.ACCEPTED : StatusCodes.OK, body)
+          .addHeader(org.apache.pekko.http.javadsl.model.headers.Location.create("/v1/tasks/" + accepted.taskId()));
+    }
+    if (reply instanceof TaskEntity.IdempotencyConflict conflict) {
+      return Problems.response(StatusCodes.CONFLICT,
+          "Idempotency-Key was already used for task " + conflict.taskId() + " with a different request", INSTANCE);
+    }
+    TaskEntity.Refused refused = (TaskEntity.Refused) reply;
+    return Problems.response(StatusCodes.UNPROCESSABLE_CONTENT, refused.reason(), INSTANCE);
+  }
+
+  private static HttpResponse unavailable(Throwable error) {
+    Throwable cause = error.getCause() != null ? error.getCause() : error;
+    String detail = cause instanceof TimeoutException
+        ? "the runtime did not answer in time; if this was a submission, retry with the same Idempotency-Key"
+        : "the runtime cannot take this request now";
+    return Problems.response(StatusCodes.SERVICE_UNAVAILABLE, detail, INSTANCE)
+        .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L));
+  }
+
+  private static HttpResponse notFound(String taskId) {
+    return Problems.response(StatusCodes.NOT_FOUND, "no task " + taskId, INSTANCE + "/" + taskId);
+  }
+
+  private static HttpResponse json(StatusCode status, Object body) {
+    return HttpResponse.create().withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(body)));
+  }
+
+  /** The same tenant and key always name the same task: idempotency survives restarts. */
+  static String derivedTaskId(String tenant, String idempotencyKey) {
+    byte[] digest = CanonicalJson.sha256().digest((tenant + "\u0000" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
+    return "tsk_" + HexFormat.of().formatHex(digest, 0, 16);
+  }
+
+  static String newTaskId() {
+    return "tsk_" + TraceIds.newTraceId();
+  }
+}

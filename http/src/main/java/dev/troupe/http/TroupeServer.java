@@ -1,0 +1,54 @@
+package dev.troupe.http;
+
+import com.typesafe.config.Config;
+import dev.troupe.agents.BuiltInAgents;
+import dev.troupe.config.SettingsException;
+import dev.troupe.config.TroupeSettings;
+import dev.troupe.http.auth.AdminKeyBootstrap;
+import dev.troupe.http.auth.ApiKeys;
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+
+/**
+ * {@code java -jar troupe.jar}: reads and validates the configuration, settles the first admin
+ * key, and starts one node with the built-in agents. Exits 2 on bad configuration with one
+ * line naming the key, 1 if the node cannot start.
+ */
+public final class TroupeServer {
+  private TroupeServer() {}
+
+  public static void main(String[] args) {
+    Config config;
+    TroupeSettings settings;
+    ApiKeys keys;
+    try {
+      config = TroupeSettings.load();
+      settings = TroupeSettings.create(config);
+      keys = AdminKeyBootstrap.load(settings, System.out);
+    } catch (SettingsException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    } catch (IOException e) {
+      System.err.println("troupe.data-dir: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    TroupeNode node = TroupeNode.start(config, settings, keys, BuiltInAgents.all());
+    try {
+      node.started().toCompletableFuture().join();
+    } catch (CompletionException e) {
+      System.err.println("Troupe cannot start: " + describe(e.getCause()));
+      node.system().terminate();
+      System.exit(1);
+    }
+  }
+
+  private static String describe(Throwable error) {
+    StringBuilder text = new StringBuilder(String.valueOf(error.getMessage()));
+    for (Throwable t = error.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      text.append(": ").append(t.getMessage());
+    }
+    return text.toString();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.troupe.http.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.task.StepState;
+import dev.troupe.runtime.task.TaskState;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The task as API.md shows it; mapped from the entity's state, never the state itself. */
+public final class TaskViews {
+  private TaskViews() {}
+
+  public record Links(String self, String events) {
+    public static Links of(String taskId) {
+      return new Links("/v1/tasks/" + taskId, "/v1/tasks/" + taskId + "/events");
+    }
+  }
+
+  public record Submitted(String taskId, String status, String traceId, Links links) {}
+
+  public record UsageView(long tokens, BigDecimal costUsd, int modelCalls, int toolCalls) {
+    static UsageView of(Usage usage) {
+      return new UsageView(usage.tokens(), usage.costUsd(), usage.modelCalls(), usage.toolCalls());
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record BudgetView(Long maxTokens, BigDecimal maxCostUsd) {}
+
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record StepView(
+      String stepId, String name, String capability, String agentId, String status, int attempts,
+      Instant startedAt, Instant endedAt, long tokens, BigDecimal costUsd, Double confidence, JsonNode output,
+      String error) {
+    static StepView of(StepState step) {
+      return new StepView(step.stepId(), step.name(), step.capability(), step.agentId(), step.status().name(),
+          step.attempts(), step.startedAt(), step.endedAt(), step.usage().tokens(), step.usage().costUsd(),
+          step.confidence(), step.output(), step.error());
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record TaskView(
+      String taskId, String status, String capability, String workflow, JsonNode input, JsonNode output,
+      String error, String traceId, Instant createdAt, Instant updatedAt, Map<String, String> labels,
+      UsageView usage, BudgetView budget, String deadline, String priority, List<StepView> steps,
+      List<String> pendingApprovals) {
+    public static TaskView of(TaskState task) {
+      return new TaskView(task.taskId(), task.status().name(), task.capability(), null, task.input(),
+          task.output(), task.error(), task.traceId(), task.createdAt(), task.updatedAt(), task.labels(),
+          UsageView.of(task.usage()), new BudgetView(task.budget().maxTokens(), task.budget().maxCostUsd()),
+          task.deadline() == null ? null : task.deadline().toString(),
+          task.priority().name().toLowerCase(java.util.Locale.ROOT),
+          task.steps().stream().map(StepView::of).toList(), List.of());
+    }
+  }
+}

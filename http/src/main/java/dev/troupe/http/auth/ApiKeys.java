@@ -1,0 +1,54 @@
+package dev.troupe.http.auth;
+
+import dev.troupe.config.ConfiguredKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The keys this node accepts, held only as SHA-256 hashes. A presented key is hashed and the
+ * hash looked up, then compared in constant time, so timing says nothing about the secret.
+ */
+public final class ApiKeys {
+  private final Map<String, Entry> byHash;
+
+  private record Entry(byte[] hash, Principal principal) {}
+
+  public ApiKeys(Map<String, Principal> principalsByHashHex) {
+    Map<String, Entry> entries = new HashMap<>();
+    principalsByHashHex.forEach((hex, principal) -> entries.put(hex, new Entry(HexFormat.of().parseHex(hex), principal)));
+    this.byHash = Map.copyOf(entries);
+  }
+
+  public static ApiKeys of(Iterable<ConfiguredKey> keys, Map<String, Principal> extra) {
+    Map<String, Principal> all = new HashMap<>(extra);
+    for (ConfiguredKey key : keys) {
+      all.put(key.sha256Hex(), new Principal(key.name(), key.tenant(), key.roles()));
+    }
+    return new ApiKeys(all);
+  }
+
+  public Optional<Principal> authenticate(String presentedKey) {
+    byte[] hash = sha256(presentedKey);
+    Entry entry = byHash.get(HexFormat.of().formatHex(hash));
+    if (entry == null || !MessageDigest.isEqual(entry.hash(), hash)) {
+      return Optional.empty();
+    }
+    return Optional.of(entry.principal());
+  }
+
+  public int size() {
+    return byHash.size();
+  }
+
+  public static String sha256Hex(String key) {
+    return HexFormat.of().formatHex(sha256(key));
+  }
+
+  private static byte[] sha256(String key) {
+    return dev.troupe.persistence.CanonicalJson.sha256().digest(key.getBytes(StandardCharsets.UTF_8));
+  }
+}

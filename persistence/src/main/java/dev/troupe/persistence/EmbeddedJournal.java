@@ -1,0 +1,69 @@
+package dev.troupe.persistence;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.troupe.config.TroupeSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+
+/**
+ * The embedded journal: H2 in file mode under the data directory, one connection pool shared
+ * by journal, snapshot store and read journal.
+ */
+public final class EmbeddedJournal {
+  static final String SHARED_DB = "pekko-persistence-jdbc.shared-databases.troupe";
+  private static final String SCHEMA = "schema/h2/h2-create-schema.sql";
+
+  private EmbeddedJournal() {}
+
+  /** The JDBC URL of the journal under {@code dataDir}. */
+  public static String jdbcUrl(Path dataDir) {
+    // DB_CLOSE_ON_EXIT=FALSE: H2 must not close itself on SIGTERM before Pekko has finished
+    // writing. No AUTO_SERVER: a second process on the same files must fail, not share them.
+    return "jdbc:h2:file:" + dataDir.resolve("troupe").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+  }
+
+  public static final String USER = "troupe";
+
+  /** Config that points the JDBC plugin at the data directory; layer it over the loaded config. */
+  public static Config config(TroupeSettings settings) {
+    var journal = settings.journal();
+    return ConfigFactory.parseMap(Map.of(
+        SHARED_DB + ".db.url", jdbcUrl(settings.dataDir()),
+        SHARED_DB + ".db.connectionTimeout", journal.connectionTimeout().toMillis(),
+        SHARED_DB + ".db.numThreads", journal.maxConnections(),
+        SHARED_DB + ".db.maxConnections", journal.maxConnections(),
+        SHARED_DB + ".db.minConnections", 1,
+        "jdbc-read-journal.refresh-interval",
+        ConfigValueFactory.fromAnyRef(journal.queryRefreshInterval().toMillis() + "ms")));
+  }
+
+  /**
+   * Creates the tables if they do not exist; safe on every start. The bundled script's one
+   * index lacks IF NOT EXISTS, which would log an error into H2's trace on each restart.
+   */
+  public static CompletionStage<Done> createSchema(ActorSystem<?> system) {
+    String script = bundledScript().replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"");
+    return SchemaUtils.applyScript(script, system);
+  }
+
+  private static String bundledScript() {
+    try (InputStream in = EmbeddedJournal.class.getClassLoader().getResourceAsStream(SCHEMA)) {
+      if (in == null) {
+        throw new IllegalStateException(SCHEMA + " is missing from the classpath");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

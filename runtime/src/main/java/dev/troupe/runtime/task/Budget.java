@@ -1,0 +1,8 @@
+package dev.troupe.runtime.task;
+
+import java.math.BigDecimal;
+
+/** A task's hard limits; either may be absent (null). */
+public record Budget(Long maxTokens, BigDecimal maxCostUsd) {
+  public static final Budget UNLIMITED = new Budget(null, null);
+}

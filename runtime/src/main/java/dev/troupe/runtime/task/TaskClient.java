@@ -1,0 +1,33 @@
+package dev.troupe.runtime.task;
+
+import dev.troupe.persistence.AuditActor;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/** How the rest of the node talks to tasks, wherever in the cluster they live. */
+public final class TaskClient {
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  public TaskClient(ClusterSharding sharding, Duration askTimeout) {
+    this.sharding = sharding;
+    this.askTimeout = askTimeout;
+  }
+
+  /** Completes once the task is journaled (or refused); never before. */
+  public CompletionStage<TaskEntity.SubmitReply> submit(
+      String taskId, TaskRequest request, AuditActor submittedBy, String traceId) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.Submit(request, submittedBy, traceId, replyTo), askTimeout);
+  }
+
+  public CompletionStage<TaskEntity.GetReply> get(String taskId) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(TaskEntity.Get::new, askTimeout);
+  }
+
+  public static String persistenceId(String taskId) {
+    return TaskEntity.ENTITY_TYPE_KEY.name() + "|" + taskId;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.troupe.runtime.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A validated task submission, as the task entity receives it.
+ *
+ * @param requestHash SHA-256 of the canonical request body: a resubmission with the same
+ *     idempotency key must carry the same hash to get the same task back
+ */
+public record TaskRequest(
+    String tenant,
+    String capability,
+    JsonNode input,
+    Budget budget,
+    Duration deadline,
+    Priority priority,
+    Map<String, String> labels,
+    String requestHash) {
+
+  public TaskRequest {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(capability, "capability");
+    Objects.requireNonNull(input, "input");
+    budget = budget == null ? Budget.UNLIMITED : budget;
+    priority = priority == null ? Priority.NORMAL : priority;
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    Objects.requireNonNull(requestHash, "requestHash");
+  }
+}
