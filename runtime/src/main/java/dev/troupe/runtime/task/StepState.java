@@ -19,6 +19,10 @@ public record StepState(
     JsonNode output,
     String error) {
 
+  public StepState {
+    output = JsonValues.absentAsNull(output);
+  }
+
   static StepState started(TaskEvent.StepStarted e, Instant at) {
     return new StepState(e.stepId(), e.name(), e.capability(), e.agentId(), StepStatus.RUNNING, e.attempt(),
         at, null, Usage.NONE, null, null, null);

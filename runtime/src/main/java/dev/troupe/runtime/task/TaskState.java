@@ -1,8 +1,10 @@
 package dev.troupe.runtime.task;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.ChainHead;
 import dev.troupe.persistence.JournalEntry;
+import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.Usage;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +35,13 @@ public record TaskState(
     String requestHash,
     Usage usage,
     List<StepState> steps,
-    ChainHead chainHead) {
+    ChainHead chainHead) implements TroupeSerializable {
+
+  public TaskState {
+    // Jackson reads a JSON null into a JsonNode field as NullNode; keep "absent" one value.
+    input = JsonValues.absentAsNull(input);
+    output = JsonValues.absentAsNull(output);
+  }
 
   public static TaskState empty(String taskId) {
     return new TaskState(taskId, null, null, null, null, null, null, null, null, null, Map.of(),
@@ -41,6 +49,7 @@ public record TaskState(
   }
 
   /** No task was ever submitted under this id. */
+  @JsonIgnore
   public boolean isEmpty() {
     return status == null;
   }

@@ -1,0 +1,87 @@
+package dev.troupe.runtime.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.persistence.AuditActor;
+import dev.troupe.persistence.AuditStamp;
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.runtime.agent.Usage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The pure fold the entity, replay and audit share: no ActorSystem. */
+class TaskStateTest {
+  private static final ObjectNode INPUT = JsonNodeFactory.instance.objectNode().put("text", "t");
+  private static final ObjectNode OUTPUT = JsonNodeFactory.instance.objectNode().put("summary", "s");
+  private long seq;
+
+  private JournalEntry at(int second, TaskEvent event) {
+    seq++;
+    return new JournalEntry(new AuditStamp(seq, Instant.ofEpochSecond(second), AuditActor.system("test"), "tr",
+        "t1", "p" + seq, "h" + seq), event);
+  }
+
+  private TaskState submitted() {
+    return TaskState.empty("t1").apply(at(10, new TaskEvent.TaskSubmitted("t1", "acme", "text.summarize", INPUT,
+        100L, new BigDecimal("0.5"), null, Priority.HIGH, Map.of("k", "v"), "hash")));
+  }
+
+  @Test
+  void submissionMakesAnAcceptedTask() {
+    TaskState state = submitted();
+    assertEquals(TaskStatus.ACCEPTED, state.status());
+    assertEquals("acme", state.tenant());
+    assertEquals(Instant.ofEpochSecond(10), state.createdAt());
+    assertEquals(new Budget(100L, new BigDecimal("0.5")), state.budget());
+    assertEquals("tr", state.traceId());
+    assertEquals(1, state.chainHead().seq());
+    assertEquals("h1", state.chainHead().hash());
+  }
+
+  @Test
+  void attemptsFailuresAndCompletionAreFolded() {
+    TaskState state = submitted()
+        .apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)))
+        .apply(at(12, new TaskEvent.StepFailed("s", "a1", 1, "flaky", true, true, new Usage(5, 0, BigDecimal.ONE, 1, 0), 3)));
+    StepState step = state.steps().get(0);
+    assertEquals(TaskStatus.RUNNING, state.status());
+    assertEquals(StepStatus.PENDING, step.status());
+    assertEquals("flaky", step.error());
+    assertNull(step.endedAt());
+
+    state = state.apply(at(13, new TaskEvent.StepStarted("s", "main", "text.summarize", "a2", 2)))
+        .apply(at(14, new TaskEvent.StepCompleted("s", "a2", 2, OUTPUT, 0.8, new Usage(10, 2, BigDecimal.ONE, 1, 0), 4)))
+        .apply(at(15, new TaskEvent.TaskCompleted(OUTPUT, Usage.NONE)));
+    step = state.steps().get(0);
+    assertEquals(1, state.steps().size());
+    assertEquals(StepStatus.COMPLETED, step.status());
+    assertEquals("a2", step.agentId());
+    assertEquals(2, step.attempts());
+    assertEquals(Instant.ofEpochSecond(11), step.startedAt());
+    assertEquals(Instant.ofEpochSecond(14), step.endedAt());
+    assertEquals(17, step.usage().tokens());
+    assertEquals(new BigDecimal("2"), state.usage().costUsd());
+    assertEquals(TaskStatus.COMPLETED, state.status());
+    assertEquals(OUTPUT, state.output());
+    assertEquals(Instant.ofEpochSecond(15), state.updatedAt());
+    assertTrue(state.status().isFinal());
+  }
+
+  @Test
+  void aFinalFailureEndsTheStepAndTheTask() {
+    TaskState state = submitted()
+        .apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)))
+        .apply(at(12, new TaskEvent.StepFailed("s", "a1", 1, "bad input", false, false, Usage.NONE, 1)))
+        .apply(at(13, new TaskEvent.TaskFailed("step main failed: bad input", Usage.NONE)));
+    assertEquals(StepStatus.FAILED, state.steps().get(0).status());
+    assertEquals(Instant.ofEpochSecond(12), state.steps().get(0).endedAt());
+    assertEquals(TaskStatus.FAILED, state.status());
+    assertEquals("step main failed: bad input", state.error());
+  }
+}
