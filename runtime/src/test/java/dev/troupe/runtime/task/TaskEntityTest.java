@@ -81,6 +81,10 @@ class TaskEntityTest {
   }
 
   private EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity(TaskSettings settings) {
+    return EventSourcedBehaviorTestKit.create(kit.system(), behavior(settings));
+  }
+
+  private org.apache.pekko.actor.typed.Behavior<TaskEntity.Command> behavior(TaskSettings settings) {
     ModelClient noModel = new ModelClient() {
       @Override
       public String name() {
@@ -102,8 +106,7 @@ class TaskEntityTest {
         "summarizer-2", new AgentHandle("summarizer-2", agentB.ref())));
     TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, directory, new AuditChain(HASHER),
         Clock.systemUTC());
-    return EventSourcedBehaviorTestKit.create(kit.system(),
-        TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps));
+    return TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps);
   }
 
   private static TaskRequest request(String capability, String hash) {
@@ -322,5 +325,21 @@ class TaskEntityTest {
     report(agentA.expectMessageClass(AgentRunner.RunStep.class), "summarizer-1", summary("x", 1.0), Usage.NONE);
     var passivate = shard.expectMessageClass(ClusterSharding.Passivate.class, Duration.ofSeconds(3));
     assertInstanceOf(ClusterSharding.Passivate.class, passivate);
+  }
+
+  @Test
+  void aFailedJournalWriteRestartsTheEntityWhichThenAcceptsTheRetriedSubmit() {
+    PersistenceTestKit journal = PersistenceTestKit.create(kit.system());
+    var ref = kit.spawn(behavior(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20))));
+    TestProbe<TaskEntity.SubmitReply> client = kit.createTestProbe();
+    journal.failNextPersisted();
+    ref.tell(new TaskEntity.Submit(request("text.summarize", "h1"), ALICE, "trace-1", client.ref()));
+    client.expectNoMessage(Duration.ofMillis(300)); // not journaled, so never acknowledged
+    assertTrue(journal().isEmpty());
+
+    ref.tell(new TaskEntity.Submit(request("text.summarize", "h1"), ALICE, "trace-1", client.ref()));
+    assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.RUNNING, true),
+        client.expectMessageClass(TaskEntity.Accepted.class, Duration.ofSeconds(3)));
+    agentA.expectMessageClass(AgentRunner.RunStep.class);
   }
 }

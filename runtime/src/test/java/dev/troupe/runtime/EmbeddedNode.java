@@ -1,0 +1,47 @@
+package dev.troupe.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.troupe.config.TroupeSettings;
+import dev.troupe.runtime.agent.AgentDefinition;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/** A one-node Troupe runtime on H2 files in {@code dataDir}, as the server runs it, minus HTTP. */
+final class EmbeddedNode implements AutoCloseable {
+  final ActorSystem<Void> system;
+  final TroupeRuntime runtime;
+
+  private EmbeddedNode(ActorSystem<Void> system, TroupeRuntime runtime) {
+    this.system = system;
+    this.runtime = runtime;
+  }
+
+  static EmbeddedNode start(Path dataDir, List<AgentDefinition> agents, String hocon) throws Exception {
+    Config config = TroupeSettings.load(ConfigFactory.parseString(hocon)
+        .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString()))));
+    TroupeSettings settings = TroupeSettings.create(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe",
+        TroupeRuntime.pekkoConfig(settings).withFallback(config));
+    TroupeRuntime runtime = TroupeRuntime.start(system, settings, agents).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    return new EmbeddedNode(system, runtime);
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping the node", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the node did not stop", e);
+    }
+  }
+}

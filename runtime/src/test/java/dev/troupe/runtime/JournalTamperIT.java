@@ -1,0 +1,161 @@
+package dev.troupe.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.troupe.persistence.AuditActor;
+import dev.troupe.persistence.EmbeddedJournal;
+import dev.troupe.persistence.VerifyReport;
+import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.agent.StepOutcome;
+import dev.troupe.runtime.model.ModelClient;
+import dev.troupe.runtime.model.ModelReply;
+import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.TaskEntity;
+import dev.troupe.runtime.task.TaskRequest;
+import dev.troupe.runtime.task.TaskStatus;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tampering with stored rows directly in H2 is caught by verify; an untouched journal verifies. */
+class JournalTamperIT {
+  @TempDir
+  static Path dataDir;
+  private static EmbeddedNode node;
+
+  private static final ModelClient NO_MODEL = new ModelClient() {
+    @Override
+    public String name() {
+      return "none";
+    }
+
+    @Override
+    public CompletionStage<ModelReply> complete(ModelRequest request) {
+      return CompletableFuture.completedFuture(new ModelReply("", "none", 0, 0, BigDecimal.ZERO));
+    }
+  };
+
+  @BeforeAll
+  static void start() throws Exception {
+    AgentDefinition agent = new AgentDefinition("summarizer-1", "test", List.of("text.summarize"), NO_MODEL,
+        step -> CompletableFuture.completedFuture(StepOutcome.completed(
+            JsonNodeFactory.instance.objectNode().put("summary", "orchestrated summary"), 1.0)));
+    node = EmbeddedNode.start(dataDir, List.of(agent), "");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static String completedTask(String taskId) throws Exception {
+    TaskRequest request = new TaskRequest("default", "text.summarize",
+        JsonNodeFactory.instance.objectNode().put("text", "original text"), null, null, null, Map.of(), "h");
+    node.runtime.tasks().submit(taskId, request, AuditActor.human("tester"), "trace")
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      var reply = node.runtime.tasks().get(taskId).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      if (reply instanceof TaskEntity.Found found && found.task().status() == TaskStatus.COMPLETED) {
+        return TaskClient.persistenceId(taskId);
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(taskId + " did not complete");
+  }
+
+  private static VerifyReport verify(String persistenceId) throws Exception {
+    return node.runtime.audit().verify(persistenceId).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static Connection h2() throws Exception {
+    // The node's own database, opened a second time inside this JVM: what an attacker with
+    // SQL access to the journal could do.
+    return DriverManager.getConnection(EmbeddedJournal.jdbcUrl(dataDir), EmbeddedJournal.USER, "");
+  }
+
+  private static byte[] payload(Connection db, String persistenceId, long seq) throws Exception {
+    try (PreparedStatement select = db.prepareStatement(
+        "SELECT \"event_payload\" FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+      select.setString(1, persistenceId);
+      select.setLong(2, seq);
+      try (ResultSet row = select.executeQuery()) {
+        assertTrue(row.next(), "row " + persistenceId + "/" + seq);
+        return row.getBytes(1);
+      }
+    }
+  }
+
+  private static void overwrite(Connection db, String persistenceId, long seq, byte[] payload) throws Exception {
+    try (PreparedStatement update = db.prepareStatement(
+        "UPDATE \"event_journal\" SET \"event_payload\" = ? WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+      update.setBytes(1, payload);
+      update.setString(2, persistenceId);
+      update.setLong(3, seq);
+      assertEquals(1, update.executeUpdate());
+    }
+  }
+
+  @Test
+  void anUntouchedJournalVerifies() throws Exception {
+    assertEquals(VerifyReport.ok(4), verify(completedTask("tsk_untouched")));
+  }
+
+  @Test
+  void oneChangedByteInAStoredPayloadIsDetected() throws Exception {
+    String pid = completedTask("tsk_one_byte");
+    try (Connection db = h2()) {
+      byte[] bytes = payload(db, pid, 3);
+      String json = new String(bytes, StandardCharsets.UTF_8);
+      int at = json.indexOf("orchestrated summary");
+      assertTrue(at > 0, json);
+      bytes[at] = (byte) 'O'; // "orchestrated" -> "Orchestrated": still valid JSON
+      overwrite(db, pid, 3, bytes);
+    }
+    VerifyReport report = verify(pid);
+    assertEquals(VerifyReport.broken(2, 3, "content of event 3 does not match its hash"), report);
+  }
+
+  @Test
+  void aPayloadThatNoLongerParsesIsDetected() throws Exception {
+    String pid = completedTask("tsk_garbled");
+    try (Connection db = h2()) {
+      byte[] bytes = payload(db, pid, 2);
+      bytes[0] = (byte) '!';
+      overwrite(db, pid, 2, bytes);
+    }
+    VerifyReport report = verify(pid);
+    assertEquals(false, report.ok());
+    assertEquals(2L, report.firstBadSeq());
+    assertTrue(report.reason().startsWith("event 2 cannot be read: "), report.reason());
+  }
+
+  @Test
+  void aDeletedEventIsDetected() throws Exception {
+    String pid = completedTask("tsk_deleted");
+    try (Connection db = h2();
+        PreparedStatement delete = db.prepareStatement(
+            "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = 2")) {
+      delete.setString(1, pid);
+      assertEquals(1, delete.executeUpdate());
+    }
+    assertEquals(VerifyReport.broken(1, 2, "event 2 is missing (the journal continues at 3)"), verify(pid));
+  }
+}
