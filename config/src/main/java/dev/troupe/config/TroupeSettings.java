@@ -67,6 +67,11 @@ public record TroupeSettings(
     }
   }
 
+  /** The same settings with other HTTP settings (tests bind to an ephemeral port this way). */
+  public TroupeSettings withHttp(HttpSettings newHttp) {
+    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal);
+  }
+
   private static Path dataDir(ConfigReader troupe) {
     String raw = troupe.string("data-dir").trim();
     if (raw.isEmpty()) {

@@ -16,6 +16,7 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,10 +81,18 @@ public final class ApiRoutes extends AllDirectives {
     return problem.withHeaders(response.getHeaders()).withEntity(problem.entity());
   }
 
+  private HttpResponse tooLarge() {
+    return Problems.response(StatusCodes.CONTENT_TOO_LARGE,
+        "the body is larger than the limit of " + http.maxBodyBytes() + " bytes", null);
+  }
+
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> complete(Problems.response(StatusCodes.CONTENT_TOO_LARGE,
-            "the body is larger than the limit of " + e.limit() + " bytes", null)))
+        .match(EntityStreamSizeException.class, e -> complete(tooLarge()))
+        // Pekko's own verdict on a request (e.g. a body over the limit): keep its 4xx status.
+        .match(IllegalRequestException.class, e -> complete(e.getCause() instanceof EntityStreamSizeException
+            ? tooLarge()
+            : Problems.response(e.status(), e.info().summary(), null)))
         .matchAny(e -> {
           log.error("Unhandled error in a request", e);
           return complete(Problems.response(StatusCodes.INTERNAL_SERVER_ERROR, "internal error", null));

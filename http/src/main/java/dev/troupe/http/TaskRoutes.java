@@ -61,6 +61,11 @@ final class TaskRoutes extends AllDirectives {
         return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
             "send the task as Content-Type: application/json", INSTANCE));
       }
+      var declaredLength = request.entity().getContentLengthOption();
+      if (declaredLength.isPresent() && declaredLength.getAsLong() > http.maxBodyBytes()) {
+        return complete(Problems.response(StatusCodes.CONTENT_TOO_LARGE,
+            "the body is larger than the limit of " + http.maxBodyBytes() + " bytes", INSTANCE));
+      }
       Optional<String> idempotencyKey = request.getHeader("Idempotency-Key").map(h -> h.value());
       if (idempotencyKey.isPresent() && !IDEMPOTENCY_KEY.matcher(idempotencyKey.get()).matches()) {
         return complete(Problems.badRequest(

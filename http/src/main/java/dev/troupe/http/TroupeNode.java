@@ -56,8 +56,15 @@ public final class TroupeNode {
   }
 
   /** Runs coordinated shutdown and waits for the system to terminate. */
-  public void stop(Duration timeout) throws Exception {
+  public void stop(Duration timeout) {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping the node", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the node did not stop within " + timeout, e);
+    }
   }
 }

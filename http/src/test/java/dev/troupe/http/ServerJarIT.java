@@ -1,0 +1,185 @@
+package dev.troupe.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar as a user runs it: a bad merge of the libraries' reference.conf files would
+ * show up only here, not on the test classpath.
+ */
+class ServerJarIT {
+  private static final Path JAR = Path.of(System.getProperty("troupe.jar", "target/troupe.jar"));
+  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @TempDir
+  Path work;
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (Process process : started) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  private record Server(Process process, int port, Path out, Path err) {
+    String stdout() throws IOException {
+      return Files.readString(out);
+    }
+
+    String stderr() throws IOException {
+      return Files.readString(err);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private Server start(Path dataDir, Map<String, String> env, String... jvmArgs) throws IOException {
+    assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn package): " + JAR);
+    int port = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(jvmArgs));
+    command.addAll(List.of("-jar", JAR.toString()));
+    String name = "server-" + started.size();
+    Path out = work.resolve(name + ".out");
+    Path err = work.resolve(name + ".err");
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .directory(work.toFile())
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    builder.environment().remove("TROUPE_ADMIN_KEY");
+    builder.environment().put("TROUPE_HTTP_PORT", String.valueOf(port));
+    builder.environment().put("TROUPE_DATA_DIR", dataDir.toString());
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    started.add(process);
+    return new Server(process, port, out, err);
+  }
+
+  private static HttpResponse<String> get(int port, String path, String key) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(5)).GET();
+    if (key != null) {
+      request.header("Authorization", "Bearer " + key);
+    }
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Milliseconds from now until /health/ready answers 200. */
+  private static long awaitReady(Server server, Duration limit) throws Exception {
+    long start = System.nanoTime();
+    while (System.nanoTime() - start < limit.toNanos()) {
+      assertTrue(server.process().isAlive(), "server exited: " + server.stderr() + server.stdout());
+      try {
+        if (get(server.port(), "/health/ready", null).statusCode() == 200) {
+          return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        }
+      } catch (IOException notListeningYet) {
+        // keep polling
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("not ready within " + limit + ": " + server.stdout() + server.stderr());
+  }
+
+  @Test
+  void theJarStartsOnTheEmbeddedDefaultRunsATaskAndKeepsItAcrossARestart() throws Exception {
+    Path data = work.resolve("data");
+    Server first = start(data, Map.of());
+    long readyMillis = awaitReady(first, Duration.ofSeconds(10));
+    assertTrue(readyMillis < 10_000, "ready in " + readyMillis + " ms");
+
+    String key = Files.readString(data.resolve("admin.key")).strip();
+    assertTrue(first.stdout().contains(key), "the first admin key is printed on first start");
+    HttpResponse<String> accepted = CLIENT.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + first.port() + "/v1/tasks"))
+        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"capability\":\"text.summarize\",\"input\":{\"text\":\"Jar test. It runs.\"}}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    String taskId = ApiJson.MAPPER.readTree(accepted.body()).get("taskId").asText();
+    awaitCompleted(first.port(), taskId, key);
+
+    first.process().destroy(); // SIGTERM: coordinated shutdown
+    assertTrue(first.process().waitFor(20, TimeUnit.SECONDS), "stops on SIGTERM");
+
+    Server second = start(data, Map.of());
+    awaitReady(second, Duration.ofSeconds(10));
+    assertFalse(second.stdout().contains(key), "the key is printed only once");
+    JsonNode task = awaitCompleted(second.port(), taskId, key);
+    assertEquals("Jar test. It runs.", task.get("output").get("summary").asText());
+  }
+
+  private static JsonNode awaitCompleted(int port, String taskId, String key) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = get(port, "/v1/tasks/" + taskId, key);
+      assertEquals(200, response.statusCode(), response.body());
+      JsonNode task = ApiJson.MAPPER.readTree(response.body());
+      if (task.get("status").asText().equals("COMPLETED")) {
+        return task;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(taskId + " did not complete");
+  }
+
+  @Test
+  void aBadSettingExitsWithOneLineNamingTheKey() throws Exception {
+    Server server = start(work.resolve("data"), Map.of(), "-Dtroupe.http.port=70000");
+    assertTrue(server.process().waitFor(20, TimeUnit.SECONDS));
+    assertEquals(2, server.process().exitValue());
+    assertEquals("troupe.http.port: must be 1..65535, was 70000\n", server.stderr());
+  }
+
+  @Test
+  void anEnvironmentVariableOverridesTheDefault() throws Exception {
+    Server server = start(work.resolve("data"), Map.of("TROUPE_ADMIN_KEY", "key-from-the-environment-0001"));
+    awaitReady(server, Duration.ofSeconds(10));
+    assertEquals(404, get(server.port(), "/v1/tasks/tsk_none", "key-from-the-environment-0001").statusCode());
+    assertFalse(Files.exists(work.resolve("data").resolve("admin.key")), "no key generated when one is given");
+  }
+
+  @Test
+  void aSecondServerOnTheSameJournalRefusesToStart() throws Exception {
+    Path data = work.resolve("data");
+    Server first = start(data, Map.of("TROUPE_ADMIN_KEY", "shared-journal-test-key-01"));
+    awaitReady(first, Duration.ofSeconds(10));
+    Server second = start(data, Map.of("TROUPE_ADMIN_KEY", "shared-journal-test-key-01"));
+    assertTrue(second.process().waitFor(30, TimeUnit.SECONDS), "fails instead of hanging");
+    assertNotEquals(0, second.process().exitValue());
+    assertTrue(second.stderr().contains("Troupe cannot start"), second.stderr());
+    assertTrue((second.stderr() + second.stdout()).contains("already in use"), second.stderr() + second.stdout());
+    assertEquals(200, get(first.port(), "/health/ready", null).statusCode(), "the first server is unharmed");
+  }
+}

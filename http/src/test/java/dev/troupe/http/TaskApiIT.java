@@ -1,0 +1,276 @@
+package dev.troupe.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.http.auth.ApiKeys;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The first slice of API.md against a real server: submit, read, keys, tenants, errors. */
+class TaskApiIT {
+  private static final String ADMIN = "admin-key-for-tests-0001";
+  private static final String ACME = "acme-submitter-key-0001";
+  private static final String AUDITOR = "default-auditor-key-0001";
+  private static final String TEXT = "Acme Ltd signed a two-year contract. The fee is 4,000 EUR per month.";
+
+  @TempDir
+  static Path dataDir;
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start(dataDir, String.join("\n",
+        "troupe.http.max-body-bytes = 4096",
+        "troupe.auth.admin-key = \"" + ADMIN + "\"",
+        "troupe.auth.keys = [",
+        "  { name = acme-ci, sha256 = \"" + ApiKeys.sha256Hex(ACME) + "\", tenant = acme, roles = [submitter] },",
+        "  { name = auditor, sha256 = \"" + ApiKeys.sha256Hex(AUDITOR) + "\", tenant = default, roles = [auditor] }",
+        "]"));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return ApiJson.MAPPER.readTree(response.body());
+  }
+
+  private static String summarize(String text) {
+    return "{\"capability\":\"text.summarize\",\"input\":{\"text\":\"" + text + "\"}}";
+  }
+
+  private static JsonNode awaitStatus(String taskId, String key, String status) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    JsonNode task = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = server.get("/v1/tasks/" + taskId, key);
+      assertEquals(200, response.statusCode(), response.body());
+      task = json(response);
+      if (task.get("status").asText().equals(status)) {
+        return task;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(taskId + " never reached " + status + ": " + task);
+  }
+
+  private static void assertProblem(HttpResponse<String> response, int status, String detailContains) throws Exception {
+    assertEquals(status, response.statusCode(), response.body());
+    assertEquals("application/problem+json; charset=UTF-8",
+        response.headers().firstValue("Content-Type").orElse(""));
+    JsonNode problem = json(response);
+    assertEquals(status, problem.get("status").asInt());
+    assertTrue(problem.get("type").asText().startsWith("urn:troupe:problem:"), response.body());
+    assertTrue(problem.get("detail").asText().contains(detailContains),
+        "detail should contain '" + detailContains + "': " + response.body());
+  }
+
+  @Test
+  void healthAnswersWithoutAKey() throws Exception {
+    assertEquals(200, server.get("/health/live", null).statusCode());
+    HttpResponse<String> ready = server.get("/health/ready", null);
+    assertEquals(200, ready.statusCode());
+    assertEquals("READY", json(ready).get("status").asText());
+  }
+
+  @Test
+  void aSubmittedTaskRunsToCompletion() throws Exception {
+    HttpResponse<String> accepted = server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\":\"text.summarize\",\"input\":{\"text\":\"" + TEXT + "\"},"
+            + "\"labels\":{\"customer\":\"acme\"},\"priority\":\"high\",\"budget\":{\"maxTokens\":500}}");
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    JsonNode body = json(accepted);
+    String taskId = body.get("taskId").asText();
+    assertEquals("ACCEPTED", body.get("status").asText());
+    assertTrue(body.get("traceId").asText().matches("[0-9a-f]{32}"));
+    assertEquals("/v1/tasks/" + taskId, body.get("links").get("self").asText());
+    assertEquals("/v1/tasks/" + taskId, accepted.headers().firstValue("Location").orElse(""));
+
+    JsonNode task = awaitStatus(taskId, ADMIN, "COMPLETED");
+    assertEquals(TEXT, task.get("output").get("summary").asText());
+    assertEquals("text.summarize", task.get("capability").asText());
+    assertEquals("acme", task.get("labels").get("customer").asText());
+    assertEquals("high", task.get("priority").asText());
+    assertEquals(500, task.get("budget").get("maxTokens").asInt());
+    assertEquals(1, task.get("usage").get("modelCalls").asInt());
+    assertTrue(task.get("usage").get("tokens").asInt() > 0);
+    JsonNode step = task.get("steps").get(0);
+    assertEquals("summarizer-1", step.get("agentId").asText());
+    assertEquals("COMPLETED", step.get("status").asText());
+    assertEquals(1, step.get("attempts").asInt());
+    assertFalse(task.get("createdAt").asText().isEmpty());
+  }
+
+  @Test
+  void aW3cTraceparentBecomesTheTasksTrace() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    HttpResponse<String> accepted = server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN)
+        .header("Content-Type", "application/json")
+        .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+        .POST(HttpRequest.BodyPublishers.ofString(summarize("Traced."))));
+    assertEquals(traceId, json(accepted).get("traceId").asText());
+    assertEquals(traceId, awaitStatus(json(accepted).get("taskId").asText(), ADMIN, "COMPLETED").get("traceId").asText());
+  }
+
+  @Test
+  void theSameIdempotencyKeyReturnsTheSameTaskAndADifferentBodyConflicts() throws Exception {
+    HttpRequest.Builder first = HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .header("Idempotency-Key", "order-42")
+        .POST(HttpRequest.BodyPublishers.ofString(summarize("Once only.")));
+    HttpResponse<String> created = server.send(first);
+    assertEquals(202, created.statusCode(), created.body());
+    String taskId = json(created).get("taskId").asText();
+
+    // Same body with its keys in another order and other whitespace: the same request.
+    HttpResponse<String> again = server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .header("Idempotency-Key", "order-42")
+        .POST(HttpRequest.BodyPublishers.ofString("{ \"input\": {\"text\": \"Once only.\"}, \"capability\": \"text.summarize\" }")));
+    assertEquals(200, again.statusCode(), again.body());
+    assertEquals(taskId, json(again).get("taskId").asText());
+
+    HttpResponse<String> conflict = server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .header("Idempotency-Key", "order-42")
+        .POST(HttpRequest.BodyPublishers.ofString(summarize("Something else."))));
+    assertProblem(conflict, 409, "Idempotency-Key was already used for task " + taskId);
+
+    // Another tenant's identical key names another task.
+    HttpResponse<String> otherTenant = server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ACME).header("Content-Type", "application/json")
+        .header("Idempotency-Key", "order-42")
+        .POST(HttpRequest.BodyPublishers.ofString(summarize("Once only."))));
+    assertEquals(202, otherTenant.statusCode(), otherTenant.body());
+    assertFalse(taskId.equals(json(otherTenant).get("taskId").asText()));
+  }
+
+  @Test
+  void everyV1RouteNeedsAValidKeyAndSaysNothingAboutWhichKeysExist() throws Exception {
+    HttpResponse<String> missing = server.get("/v1/tasks/tsk_x", null);
+    assertProblem(missing, 401, "Authorization: Bearer");
+    assertEquals("Bearer realm=\"troupe\"", missing.headers().firstValue("WWW-Authenticate").orElse(""));
+    HttpResponse<String> wrong = server.get("/v1/tasks/tsk_x", ADMIN + "x");
+    assertProblem(wrong, 401, "Authorization: Bearer");
+    assertEquals(missing.body(), wrong.body());
+    HttpResponse<String> basic = server.send(HttpRequest.newBuilder(server.uri("/v1/tasks/tsk_x"))
+        .header("Authorization", "Basic " + ADMIN).GET());
+    assertEquals(missing.body(), basic.body());
+    assertProblem(server.get("/v1/nothing-here", null), 401, "Authorization");
+  }
+
+  @Test
+  void anotherTenantsTaskDoesNotExistForTheCaller() throws Exception {
+    String adminTask = json(server.postJson("/v1/tasks", ADMIN, summarize("Default tenant."))).get("taskId").asText();
+    assertProblem(server.get("/v1/tasks/" + adminTask, ACME), 404, "no task " + adminTask);
+    String acmeTask = json(server.postJson("/v1/tasks", ACME, summarize("Acme tenant."))).get("taskId").asText();
+    awaitStatus(acmeTask, ACME, "COMPLETED");
+    assertProblem(server.get("/v1/tasks/" + acmeTask, ADMIN), 404, "no task " + acmeTask);
+  }
+
+  @Test
+  void rolesAreEnforced() throws Exception {
+    assertProblem(server.postJson("/v1/tasks", AUDITOR, summarize("Not allowed.")), 403, "submitter or admin role");
+    String task = json(server.postJson("/v1/tasks", ADMIN, summarize("Readable."))).get("taskId").asText();
+    assertEquals(200, server.get("/v1/tasks/" + task, AUDITOR).statusCode());
+  }
+
+  @Test
+  void unknownTasksRoutesAndMethodsAreProblems() throws Exception {
+    assertProblem(server.get("/v1/tasks/tsk_doesnotexist", ADMIN), 404, "no task tsk_doesnotexist");
+    assertProblem(server.get("/v1/tasks/bad%20id%21", ADMIN), 404, "no task");
+    assertProblem(server.get("/v1/elsewhere", ADMIN), 404, "could not be found");
+    assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks/tsk_x"))
+        .header("Authorization", "Bearer " + ADMIN).DELETE()), 405, "supported methods: GET");
+    assertProblem(server.get("/nowhere", null), 404, "could not be found");
+  }
+
+  @Test
+  void badInputIsA4xxNamingTheFieldAndChangesNothing() throws Exception {
+    long rowsBefore = server.journalRows();
+    Map<String, Object[]> cases = new LinkedHashMap<>();
+    cases.put("{\"capability\":", new Object[] {400, "malformed JSON"});
+    cases.put("", new Object[] {400, "the body is empty"});
+    cases.put("[1,2]", new Object[] {400, "$: the body must be a JSON object"});
+    cases.put("{} {}", new Object[] {400, "malformed JSON"});
+    cases.put("{\"input\":{}}", new Object[] {400, "capability: give exactly one of capability or workflow"});
+    cases.put("{\"capability\":\"text.summarize\",\"workflow\":\"w\"}",
+        new Object[] {400, "capability: give exactly one of capability or workflow"});
+    cases.put("{\"capability\":42}", new Object[] {400, "capability: must be a non-empty string"});
+    cases.put("{\"capability\":\"text.summarize\",\"capabilty\":1}", new Object[] {400, "capabilty: unknown field"});
+    cases.put("{\"capability\":\"image.paint\"}",
+        new Object[] {422, "capability: unknown capability 'image.paint' (known: text.summarize)"});
+    cases.put("{\"workflow\":\"client-onboarding\"}", new Object[] {422, "workflow: unknown workflow"});
+    cases.put("{\"capability\":\"text.summarize\",\"input\":\"text\"}", new Object[] {400, "input: must be a JSON object"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxTokens\":-5}}",
+        new Object[] {400, "budget.maxTokens: must be 1..1000000000, was -5"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxTokens\":1.5}}",
+        new Object[] {400, "budget.maxTokens: must be a whole number"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxTokens\":99999999999999999999999}}",
+        new Object[] {400, "budget.maxTokens: must be a whole number"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxCostUsd\":-0.01}}",
+        new Object[] {400, "budget.maxCostUsd: must be 0..1000000, was -0.01"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxCostUsd\":\"1\"}}",
+        new Object[] {400, "budget.maxCostUsd: must be a number"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxDollars\":1}}",
+        new Object[] {400, "budget.maxDollars: unknown field"});
+    cases.put("{\"capability\":\"text.summarize\",\"deadline\":\"10 minutes\"}",
+        new Object[] {400, "deadline: must be an ISO-8601 duration such as PT10M, was '10 minutes'"});
+    cases.put("{\"capability\":\"text.summarize\",\"deadline\":\"-PT1M\"}", new Object[] {400, "deadline: must be positive"});
+    cases.put("{\"capability\":\"text.summarize\",\"priority\":\"urgent\"}",
+        new Object[] {400, "priority: must be one of low, normal, high"});
+    cases.put("{\"capability\":\"text.summarize\",\"priority\":\"HIGH\"}",
+        new Object[] {400, "priority: must be one of low, normal, high"});
+    cases.put("{\"capability\":\"text.summarize\",\"labels\":{\"a\":1}}", new Object[] {400, "labels.a: must be a string"});
+    cases.put("{\"capability\":\"text.summarize\",\"labels\":{\"bad key\":\"v\"}}", new Object[] {400, "labels: label names"});
+    StringBuilder labels = new StringBuilder("{");
+    for (int i = 0; i < 33; i++) {
+      labels.append(i == 0 ? "" : ",").append("\"l").append(i).append("\":\"v\"");
+    }
+    cases.put("{\"capability\":\"text.summarize\",\"labels\":" + labels + "}}", new Object[] {400, "labels: at most 32 labels"});
+    cases.put("{\"capability\":\"text.summarize\",\"input\":" + "[".repeat(40) + "]".repeat(40) + "}",
+        new Object[] {400, "the JSON exceeds a limit"});
+    cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxCostUsd\":NaN}}", new Object[] {400, "malformed JSON"});
+
+    for (var entry : cases.entrySet()) {
+      HttpResponse<String> response = server.postJson("/v1/tasks", ADMIN, entry.getKey());
+      assertProblem(response, (Integer) entry.getValue()[0], (String) entry.getValue()[1]);
+    }
+
+    byte[] invalidUtf8 = "{\"capability\":\"text.summarize\",\"input\":{\"text\":\"\u0000\"}}".getBytes();
+    invalidUtf8[invalidUtf8.length - 4] = (byte) 0xC3; // a lead byte with no continuation
+    assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(invalidUtf8))), 400, "malformed JSON");
+    assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "text/plain")
+        .POST(HttpRequest.BodyPublishers.ofString(summarize("x")))), 415, "application/json");
+    assertProblem(server.postJson("/v1/tasks", ADMIN, summarize("x".repeat(5000))), 413, "larger than the limit");
+    byte[] big = summarize("x".repeat(5000)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks")) // chunked: no Content-Length
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))),
+        413, "larger than the limit");
+    assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .header("Idempotency-Key", "x".repeat(201))
+        .POST(HttpRequest.BodyPublishers.ofString(summarize("x")))), 400, "Idempotency-Key");
+
+    assertEquals(200, server.get("/health/ready", null).statusCode(), "the server is still up");
+    assertEquals(rowsBefore, server.journalRows(), "bad input wrote nothing to the journal");
+  }
+}
