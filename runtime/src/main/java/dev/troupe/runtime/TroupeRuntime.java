@@ -64,23 +64,31 @@ public final class TroupeRuntime {
     return EmbeddedJournal.config(settings).withFallback(dispatcher);
   }
 
-  /** Starts everything on {@code system}; completes when the node can take tasks. */
+  /**
+   * Starts everything on {@code system}; completes when the node can take tasks. Opening the
+   * data directory and the journal's connection pool blocks, so it runs on Pekko's blocking-IO
+   * dispatcher, never on the caller's (usually an actor's) thread.
+   */
   public static CompletionStage<TroupeRuntime> start(
       ActorSystem<?> system, TroupeSettings settings, List<AgentDefinition> definitions) {
     requireUniqueIds(definitions);
-    createDataDir(settings);
     Clock clock = Clock.systemUTC();
+    Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
     Executor agentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(AGENT_DISPATCHER));
-    JournalAudit audit = new JournalAudit(system);
 
     CompletableFuture<Map<String, AgentHandle>> started = new CompletableFuture<>();
     system.systemActorOf(
         AgentsSupervisor.create(definitions, agentExecutor, clock, settings.supervision(), started),
         "agents", Props.empty());
 
-    return EmbeddedJournal.createSchema(system)
-        .thenCompose(done -> ClusterMembership.joinAndAwaitUp(system))
-        .thenCombine(started, (up, handles) -> {
+    return CompletableFuture
+        .supplyAsync(() -> {
+          createDataDir(settings);
+          return new JournalAudit(system);
+        }, blockingIo)
+        .thenCompose(audit -> EmbeddedJournal.createSchema(system).thenApply(done -> audit))
+        .thenCompose(audit -> ClusterMembership.joinAndAwaitUp(system).thenApply(up -> audit))
+        .thenCombine(started, (audit, handles) -> {
           AgentDirectory directory = new AgentDirectory(definitions, handles);
           TaskDependencies deps = new TaskDependencies(settings.tasks(), settings.supervision(), directory,
               new AuditChain(audit.hasher()), clock);
