@@ -1,8 +1,62 @@
 package dev.troupe.config;
 
-/** {@code troupe.agents}: resources for running agent code. */
-public record AgentSettings(int workerThreads) {
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** {@code troupe.agents}: which agents run, the resources for their code, and marketplace timing. */
+public record AgentSettings(
+    int workerThreads,
+    boolean builtIn,
+    List<Registration> registrations,
+    List<String> tools,
+    int degradeAfterFailures,
+    Duration degradedCooldown,
+    Duration reputationHalfLife,
+    Duration advertiseInterval,
+    int snapshotEvery) {
+  private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+
+  /** An agent class to instantiate and how many instances of it to run. */
+  public record Registration(String className, int instances) {}
+
+  public AgentSettings {
+    registrations = List.copyOf(registrations);
+    tools = List.copyOf(tools);
+  }
+
   public static AgentSettings create(ConfigReader agents) {
-    return new AgentSettings(agents.intInRange("worker-threads", 1, 1024));
+    List<Registration> registrations = new ArrayList<>();
+    var list = agents.objects("registrations");
+    for (int i = 0; i < list.size(); i++) {
+      ConfigReader entry = ConfigReader.of(list.get(i), agents.key("registrations") + "." + i);
+      registrations.add(new Registration(className(entry, "class"),
+          entry.has("instances") ? entry.intInRange("instances", 1, 64) : 1));
+    }
+    List<String> tools = agents.strings("tools");
+    for (int i = 0; i < tools.size(); i++) {
+      if (!CLASS_NAME.matcher(tools.get(i)).matches()) {
+        throw new SettingsException(agents.key("tools") + "." + i, "must be a class name, was '" + tools.get(i) + "'");
+      }
+    }
+    return new AgentSettings(
+        agents.intInRange("worker-threads", 1, 1024),
+        agents.bool("built-in"),
+        registrations,
+        tools,
+        agents.intInRange("degrade-after-failures", 1, 1000),
+        agents.positiveDuration("degraded-cooldown"),
+        agents.positiveDuration("reputation-half-life"),
+        agents.positiveDuration("advertise-interval"),
+        agents.intInRange("snapshot-every", 10, 1_000_000));
+  }
+
+  private static String className(ConfigReader entry, String path) {
+    String name = entry.string(path);
+    if (!CLASS_NAME.matcher(name).matches()) {
+      throw new SettingsException(entry.key(path), "must be a class name, was '" + name + "'");
+    }
+    return name;
   }
 }

@@ -83,6 +83,10 @@ public final class ConfigReader {
     return value;
   }
 
+  public boolean bool(String path) {
+    return read(path, () -> config.getBoolean(path), "on or off");
+  }
+
   public List<String> strings(String path) {
     return read(path, () -> config.getStringList(path), "a list of strings");
   }

@@ -8,7 +8,9 @@ public record TaskSettings(
     int maxAttempts,
     Duration retryBackoff,
     Duration passivateFinishedAfter,
-    int stashCapacity) {
+    int stashCapacity,
+    Duration matchTimeout,
+    Duration approvalExpiry) {
 
   public static TaskSettings create(ConfigReader tasks) {
     return new TaskSettings(
@@ -16,6 +18,8 @@ public record TaskSettings(
         tasks.intInRange("max-attempts", 1, 100),
         tasks.positiveDuration("retry-backoff"),
         tasks.positiveDuration("passivate-finished-after"),
-        tasks.intInRange("stash-capacity", 16, 1_000_000));
+        tasks.intInRange("stash-capacity", 16, 1_000_000),
+        tasks.positiveDuration("match-timeout"),
+        tasks.positiveDuration("approval-expiry"));
   }
 }

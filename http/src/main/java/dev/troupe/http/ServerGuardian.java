@@ -3,8 +3,7 @@ package dev.troupe.http;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.ApiKeys;
 import dev.troupe.runtime.TroupeRuntime;
-import dev.troupe.runtime.agent.AgentDefinition;
-import java.util.List;
+import dev.troupe.runtime.TroupeComponents;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -42,20 +41,20 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
   }
 
   private final TroupeSettings settings;
-  private final List<AgentDefinition> agents;
+  private final TroupeComponents components;
   private final NodeState node;
   private final Startup startup;
 
   static Behavior<Command> create(
-      TroupeSettings settings, List<AgentDefinition> agents, ApiKeys keys, NodeState node, Startup startup) {
-    return Behaviors.setup(context -> new ServerGuardian(context, settings, agents, keys, node, startup));
+      TroupeSettings settings, TroupeComponents components, ApiKeys keys, NodeState node, Startup startup) {
+    return Behaviors.setup(context -> new ServerGuardian(context, settings, components, keys, node, startup));
   }
 
-  private ServerGuardian(ActorContext<Command> context, TroupeSettings settings, List<AgentDefinition> agents,
+  private ServerGuardian(ActorContext<Command> context, TroupeSettings settings, TroupeComponents components,
       ApiKeys keys, NodeState node, Startup startup) {
     super(context);
     this.settings = settings;
-    this.agents = agents;
+    this.components = components;
     this.node = node;
     this.startup = startup;
     var system = context.getSystem();
@@ -85,7 +84,7 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
     var system = getContext().getSystem();
     bound.binding().addToCoordinatedShutdown(settings.http().shutdownDeadline(), system);
     startup.bound().complete(bound.binding());
-    getContext().pipeToSelf(TroupeRuntime.start(system, settings, agents),
+    getContext().pipeToSelf(TroupeRuntime.start(system, settings, components),
         (runtime, error) -> error == null ? new Started(runtime) : new Failed("the runtime did not start", error));
     return this;
   }
@@ -94,7 +93,7 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
     node.started(started.runtime());
     startup.started().complete(started.runtime());
     getContext().getLog().info("Troupe is ready on port {} with capabilities {}",
-        startup.bound().join().localAddress().getPort(), started.runtime().agents().capabilities());
+        startup.bound().join().localAddress().getPort(), started.runtime().catalog().capabilities());
     return this;
   }
 

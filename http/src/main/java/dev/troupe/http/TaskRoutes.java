@@ -79,8 +79,8 @@ final class TaskRoutes extends AllDirectives {
         } catch (ApiJson.InvalidJsonException e) {
           return complete(Problems.badRequest(e.getMessage(), INSTANCE));
         }
-        TaskSubmission.Result parsed = TaskSubmission.parse(body, principal.tenant(), runtime.agents()::offers,
-            runtime.agents().capabilities(), ApiJson.MAPPER);
+        TaskSubmission.Result parsed = TaskSubmission.parse(body, principal.tenant(), runtime.catalog()::offers,
+            runtime.catalog().capabilities(), ApiJson.MAPPER);
         if (parsed.problem() != null) {
           return complete(Problems.response(StatusCodes.get(parsed.problem().status()),
               parsed.problem().detail(), INSTANCE));

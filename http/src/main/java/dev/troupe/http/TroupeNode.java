@@ -5,9 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.ApiKeys;
 import dev.troupe.runtime.TroupeRuntime;
-import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.TroupeComponents;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +25,14 @@ public final class TroupeNode {
   }
 
   /** Starts a node; {@code config} is the loaded configuration, {@code settings} read from it. */
-  public static TroupeNode start(Config config, TroupeSettings settings, ApiKeys keys, List<AgentDefinition> agents) {
+  public static TroupeNode start(Config config, TroupeSettings settings, ApiKeys keys, TroupeComponents components) {
     Config http = ConfigFactory.parseMap(Map.of(
         "pekko.http.server.parsing.max-content-length", settings.http().maxBodyBytes()));
     Config full = TroupeRuntime.pekkoConfig(settings).withFallback(http).withFallback(config);
     NodeState state = new NodeState();
     ServerGuardian.Startup startup = ServerGuardian.Startup.create();
     ActorSystem<ServerGuardian.Command> system =
-        ActorSystem.create(ServerGuardian.create(settings, agents, keys, state, startup), "troupe", full);
+        ActorSystem.create(ServerGuardian.create(settings, components, keys, state, startup), "troupe", full);
     return new TroupeNode(system, startup, state);
   }
 

@@ -1,7 +1,8 @@
 package dev.troupe.http;
 
 import com.typesafe.config.Config;
-import dev.troupe.agents.BuiltInAgents;
+import dev.troupe.agents.BuiltIns;
+import dev.troupe.runtime.TroupeComponents;
 import dev.troupe.config.SettingsException;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.AdminKeyBootstrap;
@@ -21,9 +22,11 @@ public final class TroupeServer {
     Config config;
     TroupeSettings settings;
     ApiKeys keys;
+    TroupeComponents components;
     try {
       config = TroupeSettings.load();
       settings = TroupeSettings.create(config);
+      components = BuiltIns.components(settings);
       keys = AdminKeyBootstrap.load(settings, System.out);
     } catch (SettingsException e) {
       System.err.println(e.getMessage());
@@ -34,7 +37,7 @@ public final class TroupeServer {
       System.exit(2);
       return;
     }
-    TroupeNode node = TroupeNode.start(config, settings, keys, BuiltInAgents.all());
+    TroupeNode node = TroupeNode.start(config, settings, keys, components);
     try {
       node.started().toCompletableFuture().join();
     } catch (CompletionException e) {

@@ -16,7 +16,15 @@ public abstract class DomainEventTypes extends SimpleModule {
       if (!root.isSealed()) {
         throw new IllegalArgumentException(root.getName() + " must be a sealed interface");
       }
-      for (Class<?> type : root.getPermittedSubclasses()) {
+      register(root);
+    }
+  }
+
+  private void register(Class<?> sealedRoot) {
+    for (Class<?> type : sealedRoot.getPermittedSubclasses()) {
+      if (type.isInterface() && type.isSealed()) {
+        register(type); // a sub-hierarchy, e.g. step activity inside agent events
+      } else {
         registerSubtypes(new NamedType(type, type.getSimpleName()));
       }
     }

@@ -6,49 +6,61 @@ import dev.troupe.config.TroupeSettings;
 import dev.troupe.persistence.AuditChain;
 import dev.troupe.persistence.EmbeddedJournal;
 import dev.troupe.persistence.JournalAudit;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.AgentDirectory;
-import dev.troupe.runtime.agent.AgentHandle;
-import dev.troupe.runtime.agent.AgentsSupervisor;
+import dev.troupe.runtime.agent.AgentCatalog;
+import dev.troupe.runtime.agent.AgentDependencies;
+import dev.troupe.runtime.agent.AgentEntity;
+import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.TaskDelegator;
 import dev.troupe.runtime.task.TaskDependencies;
 import dev.troupe.runtime.task.TaskEntity;
+import dev.troupe.runtime.tool.ToolRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.util.HashSet;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
 /**
- * A started Troupe node: the journal ready, the node Up in its cluster, the agents running and
- * the task entities sharded. The same code runs one node or many; only configuration differs.
+ * A started Troupe node: the journal ready, the node Up in its cluster, the marketplace running,
+ * the agents and tasks sharded. The same code runs one node or many; only configuration differs.
  */
 public final class TroupeRuntime {
-  /** Where agent code runs: a thread pool of its own, never Pekko's default dispatcher. */
+  /** Where agent and tool code runs: a thread pool of its own, never Pekko's default dispatcher. */
   public static final String AGENT_DISPATCHER = "troupe-agent-dispatcher";
 
   private final TroupeSettings settings;
-  private final AgentDirectory agents;
+  private final AgentCatalog catalog;
   private final TaskClient tasks;
   private final JournalAudit audit;
+  private final ActorRef<MarketplaceRegistry.Command> registry;
+  private final ClusterSharding sharding;
 
-  private TroupeRuntime(TroupeSettings settings, AgentDirectory agents, TaskClient tasks, JournalAudit audit) {
+  private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
+      ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding) {
     this.settings = settings;
-    this.agents = agents;
+    this.catalog = catalog;
     this.tasks = tasks;
     this.audit = audit;
+    this.registry = registry;
+    this.sharding = sharding;
   }
 
   /**
@@ -67,19 +79,29 @@ public final class TroupeRuntime {
   /**
    * Starts everything on {@code system}; completes when the node can take tasks. Opening the
    * data directory and the journal's connection pool blocks, so it runs on Pekko's blocking-IO
-   * dispatcher, never on the caller's (usually an actor's) thread.
+   * dispatcher, never on the caller's (usually an actor's) thread. A bad agent registration (an
+   * ungranted tool, an unknown model tier, two agents of one type) fails the returned stage.
    */
   public static CompletionStage<TroupeRuntime> start(
-      ActorSystem<?> system, TroupeSettings settings, List<AgentDefinition> definitions) {
-    requireUniqueIds(definitions);
+      ActorSystem<?> system, TroupeSettings settings, TroupeComponents components) {
+    AgentCatalog catalog;
+    ToolRegistry tools;
+    try {
+      tools = new ToolRegistry(components.tools());
+      catalog = new AgentCatalog(components.agents(), tools, components.models());
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     Clock clock = Clock.systemUTC();
     Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
     Executor agentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(AGENT_DISPATCHER));
+    var agentSettings = settings.agents();
 
-    CompletableFuture<Map<String, AgentHandle>> started = new CompletableFuture<>();
-    system.systemActorOf(
-        AgentsSupervisor.create(definitions, agentExecutor, clock, settings.supervision(), started),
-        "agents", Props.empty());
+    ActorRef<Topic.Command<MarketplaceRegistry.Command>> topic = system.systemActorOf(
+        Topic.create(MarketplaceRegistry.Command.class, MarketplaceRegistry.TOPIC), "marketplace-topic", Props.empty());
+    ActorRef<MarketplaceRegistry.Command> registry = system.systemActorOf(
+        MarketplaceRegistry.create(topic, agentSettings.advertiseInterval().multipliedBy(3), clock), "registry",
+        Props.empty());
 
     return CompletableFuture
         .supplyAsync(() -> {
@@ -88,24 +110,69 @@ public final class TroupeRuntime {
         }, blockingIo)
         .thenCompose(audit -> EmbeddedJournal.createSchema(system).thenApply(done -> audit))
         .thenCompose(audit -> ClusterMembership.joinAndAwaitUp(system).thenApply(up -> audit))
-        .thenCombine(started, (audit, handles) -> {
-          AgentDirectory directory = new AgentDirectory(definitions, handles);
-          TaskDependencies deps = new TaskDependencies(settings.tasks(), settings.supervision(), directory,
-              new AuditChain(audit.hasher()), clock);
+        .thenApply(audit -> {
           ClusterSharding sharding = ClusterSharding.get(system);
-          sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, deps))
+          AuditChain chain = new AuditChain(audit.hasher());
+          TaskClient taskClient = new TaskClient(sharding, settings.http().requestTimeout());
+          Duration stepTimeout = settings.tasks().stepTimeout();
+          AgentDependencies agentDeps = new AgentDependencies(catalog, components.models(), tools, agentExecutor,
+              topic, new TaskDelegator(taskClient, stepTimeout, agentExecutor), agentSettings, stepTimeout,
+              settings.supervision(), chain, clock);
+          sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
-          return new TroupeRuntime(settings, directory,
-              new TaskClient(sharding, settings.http().requestTimeout()), audit);
-        });
+          TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
+              (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
+              tools, chain, clock);
+          sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
+              .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+          for (String agentId : catalog.instanceIds()) {
+            sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(AgentEntity.Wake.INSTANCE);
+          }
+          return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding);
+        })
+        .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
+  }
+
+  /**
+   * Completes once the marketplace knows every agent this node runs, so the first task after
+   * start finds its agent instead of failing an attempt; fails if that takes longer than
+   * {@code limit}.
+   */
+  private CompletionStage<TroupeRuntime> awaitAdvertised(ActorSystem<?> system, Duration limit, Executor executor) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    CompletableFuture<TroupeRuntime> ready = new CompletableFuture<>();
+    pollAdvertised(system, deadline, executor, ready);
+    return ready;
+  }
+
+  private void pollAdvertised(ActorSystem<?> system, long deadline, Executor executor,
+      CompletableFuture<TroupeRuntime> ready) {
+    AskPattern.<MarketplaceRegistry.Command, MarketplaceRegistry.AgentList>ask(registry,
+            MarketplaceRegistry.ListAgents::new, Duration.ofSeconds(2), system.scheduler())
+        .whenCompleteAsync((list, error) -> {
+          Set<String> advertised = list == null ? Set.of()
+              : list.agents().stream().map(ad -> ad.agentId()).collect(Collectors.toSet());
+          if (advertised.containsAll(catalog.instanceIds())) {
+            ready.complete(this);
+          } else if (System.nanoTime() > deadline) {
+            Set<String> missing = new TreeSet<>(catalog.instanceIds());
+            missing.removeAll(advertised);
+            ready.completeExceptionally(new IllegalStateException(
+                "these agents did not reach the marketplace in time: " + missing));
+          } else {
+            CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS, executor)
+                .execute(() -> pollAdvertised(system, deadline, executor, ready));
+          }
+        }, executor);
   }
 
   public TroupeSettings settings() {
     return settings;
   }
 
-  public AgentDirectory agents() {
-    return agents;
+  /** The agents this node runs and the capabilities they offer. */
+  public AgentCatalog catalog() {
+    return catalog;
   }
 
   public TaskClient tasks() {
@@ -116,13 +183,13 @@ public final class TroupeRuntime {
     return audit;
   }
 
-  private static void requireUniqueIds(List<AgentDefinition> definitions) {
-    Set<String> ids = new HashSet<>();
-    for (AgentDefinition definition : definitions) {
-      if (!ids.add(definition.id())) {
-        throw new IllegalArgumentException("two agents have the id " + definition.id());
-      }
-    }
+  /** The marketplace: ranked matches and the agents' advertisements. */
+  public ActorRef<MarketplaceRegistry.Command> registry() {
+    return registry;
+  }
+
+  public ClusterSharding sharding() {
+    return sharding;
   }
 
   private static void createDataDir(TroupeSettings settings) {

@@ -3,7 +3,9 @@ package dev.troupe.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.config.TroupeSettings;
-import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.agent.Agent;
+import dev.troupe.runtime.agent.AgentRegistration;
+import dev.troupe.runtime.model.ModelGateway;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +23,15 @@ final class EmbeddedNode implements AutoCloseable {
     this.runtime = runtime;
   }
 
-  static EmbeddedNode start(Path dataDir, List<AgentDefinition> agents, String hocon) throws Exception {
+  static EmbeddedNode start(Path dataDir, List<Agent> agents, String hocon) throws Exception {
     Config config = TroupeSettings.load(ConfigFactory.parseString(hocon)
         .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString()))));
     TroupeSettings settings = TroupeSettings.create(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe",
         TroupeRuntime.pekkoConfig(settings).withFallback(config));
-    TroupeRuntime runtime = TroupeRuntime.start(system, settings, agents).toCompletableFuture()
+    TroupeComponents components = new TroupeComponents(agents.stream().map(AgentRegistration::of).toList(), List.of(),
+        ModelGateway.allTiers(TestModels.OK_MODEL));
+    TroupeRuntime runtime = TroupeRuntime.start(system, settings, components).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     return new EmbeddedNode(system, runtime);
   }

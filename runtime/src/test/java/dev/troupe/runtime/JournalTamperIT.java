@@ -7,16 +7,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.troupe.persistence.AuditActor;
 import dev.troupe.persistence.EmbeddedJournal;
 import dev.troupe.persistence.VerifyReport;
-import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.agent.Agent;
 import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.model.ModelClient;
-import dev.troupe.runtime.model.ModelReply;
-import dev.troupe.runtime.model.ModelRequest;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskRequest;
 import dev.troupe.runtime.task.TaskStatus;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,21 +35,9 @@ class JournalTamperIT {
   static Path dataDir;
   private static EmbeddedNode node;
 
-  private static final ModelClient NO_MODEL = new ModelClient() {
-    @Override
-    public String name() {
-      return "none";
-    }
-
-    @Override
-    public CompletionStage<ModelReply> complete(ModelRequest request) {
-      return CompletableFuture.completedFuture(new ModelReply("", "none", 0, 0, BigDecimal.ZERO));
-    }
-  };
-
   @BeforeAll
   static void start() throws Exception {
-    AgentDefinition agent = new AgentDefinition("summarizer-1", "test", List.of("text.summarize"), NO_MODEL,
+    Agent agent = TestModels.agent("summarizer", "text.summarize",
         step -> CompletableFuture.completedFuture(StepOutcome.completed(
             JsonNodeFactory.instance.objectNode().put("summary", "orchestrated summary"), 1.0)));
     node = EmbeddedNode.start(dataDir, List.of(agent), "");
@@ -66,7 +49,7 @@ class JournalTamperIT {
   }
 
   private static String completedTask(String taskId) throws Exception {
-    TaskRequest request = new TaskRequest("default", "text.summarize",
+    TaskRequest request = new TaskRequest("default", "text.summarize", null, null,
         JsonNodeFactory.instance.objectNode().put("text", "original text"), null, null, null, Map.of(), "h");
     node.runtime.tasks().submit(taskId, request, AuditActor.human("tester"), "trace")
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -115,22 +98,22 @@ class JournalTamperIT {
 
   @Test
   void anUntouchedJournalVerifies() throws Exception {
-    assertEquals(VerifyReport.ok(4), verify(completedTask("tsk_untouched")));
+    assertEquals(VerifyReport.ok(5), verify(completedTask("tsk_untouched")));
   }
 
   @Test
   void oneChangedByteInAStoredPayloadIsDetected() throws Exception {
     String pid = completedTask("tsk_one_byte");
     try (Connection db = h2()) {
-      byte[] bytes = payload(db, pid, 3);
+      byte[] bytes = payload(db, pid, 4);
       String json = new String(bytes, StandardCharsets.UTF_8);
       int at = json.indexOf("orchestrated summary");
       assertTrue(at > 0, json);
       bytes[at] = (byte) 'O'; // "orchestrated" -> "Orchestrated": still valid JSON
-      overwrite(db, pid, 3, bytes);
+      overwrite(db, pid, 4, bytes);
     }
     VerifyReport report = verify(pid);
-    assertEquals(VerifyReport.broken(2, 3, "content of event 3 does not match its hash"), report);
+    assertEquals(VerifyReport.broken(3, 4, "content of event 4 does not match its hash"), report);
   }
 
   @Test

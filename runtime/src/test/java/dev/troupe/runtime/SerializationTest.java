@@ -10,10 +10,22 @@ import dev.troupe.config.TroupeSettings;
 import dev.troupe.persistence.AuditActor;
 import dev.troupe.persistence.AuditStamp;
 import dev.troupe.persistence.ChainHead;
+import dev.troupe.persistence.DomainEvent;
 import dev.troupe.persistence.JournalEntry;
-import dev.troupe.runtime.agent.AgentRunner;
+import dev.troupe.runtime.agent.AgentEntity;
+import dev.troupe.runtime.agent.AgentEvent;
+import dev.troupe.runtime.agent.AgentLimits;
+import dev.troupe.runtime.agent.AgentState;
+import dev.troupe.runtime.agent.AgentStatus;
+import dev.troupe.runtime.agent.CapabilityOffer;
+import dev.troupe.runtime.agent.Sla;
 import dev.troupe.runtime.agent.StepOutcome;
 import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.market.Advertisement;
+import dev.troupe.runtime.market.Candidate;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.runtime.market.MatchConstraints;
+import dev.troupe.runtime.market.MatchReply;
 import dev.troupe.runtime.task.Priority;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskEvent;
@@ -23,9 +35,12 @@ import dev.troupe.runtime.task.TaskStatus;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -43,42 +58,84 @@ class SerializationTest {
       ConfigFactory.parseString("pekko.actor.provider = local").withFallback(TroupeSettings.load()));
   private static final ObjectNode JSON = JsonNodeFactory.instance.objectNode().put("text", "t");
   private static final Usage USAGE = new Usage(3, 4, new BigDecimal("0.0123"), 1, 2);
+  private static final Instant AT = Instant.parse("2026-01-01T00:00:00Z");
+  private static final List<CapabilityOffer> OFFERS =
+      List.of(new CapabilityOffer("text.summarize", Sla.of(Duration.ofSeconds(2), "0.001")));
 
   @AfterAll
   static void shutdown() {
     kit.shutdownTestKit();
   }
 
-  private static final List<TaskEvent> SAMPLE_EVENTS = List.of(
-      new TaskEvent.TaskSubmitted("t", "acme", "text.summarize", JSON, 100L, new BigDecimal("0.5"),
+  private static final List<DomainEvent> SAMPLE_EVENTS = List.of(
+      new TaskEvent.TaskSubmitted("t", "acme", "text.summarize", "goal", "parent", JSON, 100L, new BigDecimal("0.5"),
           Duration.ofMinutes(10), Priority.HIGH, Map.of("customer", "acme"), "hash"),
+      new TaskEvent.StepPlanned("t.main", "main", "text.summarize"),
       new TaskEvent.StepStarted("t.main", "main", "text.summarize", "summarizer-1", 1),
       new TaskEvent.StepCompleted("t.main", "summarizer-1", 1, JSON, 0.9, USAGE, 12),
-      new TaskEvent.StepFailed("t.main", "summarizer-1", 1, "flaky", true, true, USAGE, 12),
+      new TaskEvent.StepFailed("t.main", null, 1, "flaky", true, true, USAGE, 12),
+      new TaskEvent.StepEscalated("t.main", "summarizer-1", 1, "stuck", USAGE, 12),
+      new TaskEvent.ApprovalRequested("apr_1", "t.main", "billing-clerk-1", 1, "billing.trigger", JSON, false, "why",
+          AT, USAGE, 3),
       new TaskEvent.TaskCompleted(JSON, USAGE),
-      new TaskEvent.TaskFailed("no", USAGE));
+      new TaskEvent.TaskFailed("no", USAGE),
+      new TaskEvent.TaskEscalated("stuck"),
+      new AgentEvent.AgentConfigured("summarizer-1", "summarizer", "sums", OFFERS, Set.of("crm.record"), "fast",
+          AgentLimits.DEFAULT),
+      new AgentEvent.StepAccepted("t", "t.main", 1, "text.summarize", JSON),
+      new AgentEvent.StepRefused("t", "t.main", 1, "at its limit"),
+      new AgentEvent.NoteRemembered("t.main", "k", "v"),
+      new AgentEvent.DelegationRequested("t.main", "tsk_child", "text.summarize"),
+      new AgentEvent.StepFinished("t", "t.main", 1, "text.summarize", StepOutcome.propose("email.send", JSON, "why"),
+          USAGE, 10, true),
+      new AgentEvent.AgentDegraded("5 failures"),
+      new AgentEvent.AgentRestored("cool-down over"),
+      new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),
+      new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
+      new AgentEvent.DecisionNoted("t.main", "because"));
 
-  private static JournalEntry entry(TaskEvent event) {
-    return new JournalEntry(new AuditStamp(1, Instant.parse("2026-01-01T00:00:00Z"), AuditActor.human("alice"),
-        "trace", "t", ChainHead.GENESIS, "ab".repeat(32)), event);
+  private static JournalEntry entry(DomainEvent event) {
+    return new JournalEntry(new AuditStamp(1, AT, AuditActor.human("alice"), "trace", "t", ChainHead.GENESIS,
+        "ab".repeat(32)), event);
+  }
+
+  private static Set<Class<?>> leaves(Class<?> sealedRoot) {
+    Set<Class<?>> out = new HashSet<>();
+    for (Class<?> type : sealedRoot.getPermittedSubclasses()) {
+      if (type.isInterface()) {
+        out.addAll(leaves(type));
+      } else {
+        out.add(type);
+      }
+    }
+    return out;
   }
 
   @Test
-  void everyTaskEventHasASampleHere() {
-    Set<Class<?>> permitted = Set.of(TaskEvent.class.getPermittedSubclasses());
+  void everyEventHasASampleHere() {
+    Set<Class<?>> permitted = new HashSet<>(leaves(TaskEvent.class));
+    permitted.addAll(leaves(AgentEvent.class));
     Set<Class<?>> sampled = SAMPLE_EVENTS.stream().map(Object::getClass).collect(Collectors.toSet());
-    assertEquals(permitted, sampled, "add a sample for each new TaskEvent");
+    assertEquals(permitted, sampled, "add a sample for each new event");
   }
 
   @Test
-  void everyTaskEventRoundTripsInsideItsJournalEntry() {
-    for (TaskEvent event : SAMPLE_EVENTS) {
+  void eventNamesAreUniqueAcrossEntities() {
+    List<String> names = new ArrayList<>();
+    leaves(TaskEvent.class).forEach(type -> names.add(type.getSimpleName()));
+    leaves(AgentEvent.class).forEach(type -> names.add(type.getSimpleName()));
+    assertEquals(names.size(), new TreeSet<>(names).size(), "one name, one event type: " + names);
+  }
+
+  @Test
+  void everyEventRoundTripsInsideItsJournalEntry() {
+    for (DomainEvent event : SAMPLE_EVENTS) {
       kit.serializationTestKit().verifySerialization(entry(event), true);
     }
   }
 
   @Test
-  void journalEntriesAreStoredAsVersionedJson() {
+  void journalEntriesAreStoredAsVersionedJsonWithTheEventsName() {
     var serialization = SerializationExtension.get(kit.system());
     JournalEntry entry = entry(SAMPLE_EVENTS.get(0));
     var serializer = serialization.findSerializerFor(entry);
@@ -86,27 +143,53 @@ class SerializationTest {
     assertEquals("dev.troupe.persistence.JournalEntry#1", Serializers.manifestFor(serializer, entry));
     String json = new String(serialization.serialize(entry).get(), java.nio.charset.StandardCharsets.UTF_8);
     assertTrue(json.contains("\"type\":\"TaskSubmitted\""), json);
+    assertTrue(!json.contains("dev.troupe.runtime"), "no class names in stored events: " + json);
   }
 
   @Test
-  void messagesThatMayCrossNodesRoundTrip() {
+  void messagesAndStatesThatMayCrossNodesRoundTrip() {
     TestProbe<TaskEntity.SubmitReply> submitReplies = kit.createTestProbe();
     TestProbe<TaskEntity.GetReply> getReplies = kit.createTestProbe();
-    TestProbe<AgentRunner.StepReport> reports = kit.createTestProbe();
-    TaskRequest request = new TaskRequest("acme", "text.summarize", JSON, null, Duration.ofSeconds(5),
+    TestProbe<TaskEntity.Result> results = kit.createTestProbe();
+    TestProbe<AgentEntity.StepReport> reports = kit.createTestProbe();
+    TestProbe<AgentEntity.AgentView> views = kit.createTestProbe();
+    TestProbe<MatchReply> matches = kit.createTestProbe();
+    TestProbe<MarketplaceRegistry.AgentList> lists = kit.createTestProbe();
+    TaskRequest request = new TaskRequest("acme", "text.summarize", "goal", null, JSON, null, Duration.ofSeconds(5),
         Priority.LOW, Map.of("a", "b"), "hash");
-    TaskState state = TaskState.empty("t").apply(entry(SAMPLE_EVENTS.get(0)));
+    TaskState task = TaskState.empty("t").apply(entry(SAMPLE_EVENTS.get(0))).apply(entry(SAMPLE_EVENTS.get(1)));
+    AgentState agent = AgentState.empty("a-1").apply(entry(SAMPLE_EVENTS.get(10)), Duration.ofHours(1))
+        .apply(entry(SAMPLE_EVENTS.get(11)), Duration.ofHours(1));
+    Advertisement ad = new Advertisement("a-1", "summarizer", "sums", OFFERS, AgentStatus.AVAILABLE, 1, 4, 2, 0, 0.8, AT);
     List<Object> messages = List.of(
         new TaskEntity.Submit(request, AuditActor.human("alice"), "trace", submitReplies.ref()),
         new TaskEntity.Get(getReplies.ref()),
+        new TaskEntity.AwaitResult(results.ref()),
         new TaskEntity.Accepted("t", "trace", TaskStatus.ACCEPTED, true),
         new TaskEntity.IdempotencyConflict("t"),
         new TaskEntity.Refused("why"),
-        new TaskEntity.Found(state),
+        new TaskEntity.Found(task),
         new TaskEntity.NotFound("t"),
-        new AgentRunner.RunStep("t", "t.main", 1, "text.summarize", JSON, reports.ref()),
-        new AgentRunner.StepReport("t", "t.main", 1, "a", StepOutcome.completed(JSON, 0.5), USAGE, 3),
-        new AgentRunner.StepReport("t", "t.main", 1, "a", StepOutcome.permanent("bad"), Usage.NONE, 3));
+        new TaskEntity.Result("t", TaskStatus.COMPLETED, JSON, null),
+        AgentEntity.Wake.INSTANCE,
+        new AgentEntity.RunStep("t", "t.main", 1, "text.summarize", JSON, "goal", List.of("be brief"),
+            Map.of("earlier", JSON), "acme", "trace", reports.ref()),
+        new AgentEntity.StepReport("t", "t.main", 1, "a", StepOutcome.completed(JSON, 0.5), USAGE, 3,
+            List.of(new AgentEvent.DecisionNoted("t.main", "why"))),
+        new AgentEntity.StepReport("t", "t.main", 1, "a", StepOutcome.escalate("stuck"), Usage.NONE, 3, List.of()),
+        new AgentEntity.GetStatus(views.ref()),
+        new AgentEntity.AgentView("a-1", "summarizer", "sums", OFFERS, AgentStatus.BUSY, 4, 10, 1, 0.9, 2),
+        new MarketplaceRegistry.Advertise(ad),
+        new MarketplaceRegistry.Withdraw("a-1", "stopped"),
+        new MarketplaceRegistry.Match("text.summarize", new MatchConstraints(BigDecimal.ONE, Duration.ofSeconds(3)),
+            Set.of("a-2"), matches.ref()),
+        new MarketplaceRegistry.ListAgents(lists.ref()),
+        new MarketplaceRegistry.AgentList(List.of(ad)),
+        new MatchReply.CapabilityMatch("text.summarize",
+            List.of(new Candidate("a-1", 0.8, 0, 4, BigDecimal.ONE, Duration.ofSeconds(2)))),
+        new MatchReply.UnknownCapability("x.y", new TreeSet<>(Set.of("text.summarize"))),
+        new MatchReply.NoneAvailable("text.summarize", List.of("a-1 is DEGRADED")),
+        agent);
     for (Object message : messages) {
       kit.serializationTestKit().verifySerialization(message, true);
     }

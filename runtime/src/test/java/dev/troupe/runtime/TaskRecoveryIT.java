@@ -9,17 +9,14 @@ import dev.troupe.persistence.AuditActor;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.StoredEntry;
 import dev.troupe.persistence.VerifyReport;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.AgentLogic;
+import dev.troupe.runtime.agent.Agent;
+import dev.troupe.runtime.agent.AgentLimits;
+import dev.troupe.runtime.agent.StepContext;
 import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.model.ModelClient;
-import dev.troupe.runtime.model.ModelReply;
-import dev.troupe.runtime.model.ModelRequest;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskRequest;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +28,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,24 +43,14 @@ class TaskRecoveryIT {
   @TempDir
   Path dataDir;
 
-  private static final ModelClient NO_MODEL = new ModelClient() {
-    @Override
-    public String name() {
-      return "none";
-    }
-
-    @Override
-    public CompletionStage<ModelReply> complete(ModelRequest request) {
-      return CompletableFuture.completedFuture(new ModelReply("", "none", 0, 0, BigDecimal.ZERO));
-    }
-  };
-
-  private static AgentDefinition summarizer(AgentLogic logic) {
-    return new AgentDefinition("summarizer-1", "test", List.of("text.summarize"), NO_MODEL, logic);
+  private static Agent summarizer(Function<StepContext, CompletionStage<StepOutcome>> logic) {
+    // Room for every task at once: the default limit (4 concurrent steps) would refuse the fifth.
+    return TestModels.agent("summarizer", "text.summarize",
+        new AgentLimits(TASKS * 2, 600, new java.math.BigDecimal("100")), logic);
   }
 
   private static TaskRequest request(int i) {
-    return new TaskRequest("default", "text.summarize",
+    return new TaskRequest("default", "text.summarize", null, null,
         JsonNodeFactory.instance.objectNode().put("text", "document " + i), null, null, null, Map.of(), "hash-" + i);
   }
 
@@ -94,15 +82,18 @@ class TaskRecoveryIT {
       // Nobody sends these tasks a message: remembered entities restart them.
       for (String taskId : taskIds) {
         List<StoredEntry> entries = awaitFinished(second, taskId);
-        assertEquals(List.of("TaskSubmitted", "StepStarted", "StepCompleted", "TaskCompleted"),
+        assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepCompleted", "TaskCompleted"),
             entries.stream().map(e -> e.entry().eventType()).toList(), taskId);
-        assertEquals(List.of(1L, 2L, 3L, 4L), entries.stream().map(StoredEntry::sequenceNr).toList());
-        TaskEvent.StepCompleted completed = (TaskEvent.StepCompleted) entries.get(2).entry().event();
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), entries.stream().map(StoredEntry::sequenceNr).toList());
+        TaskEvent.StepCompleted completed = (TaskEvent.StepCompleted) entries.get(3).entry().event();
         assertEquals(1, completed.attempt(), "redelivered as the same attempt, not a retry");
-        assertEquals(VerifyReport.ok(4), second.runtime.audit().verify(TaskClient.persistenceId(taskId))
+        assertEquals(VerifyReport.ok(5), second.runtime.audit().verify(TaskClient.persistenceId(taskId))
             .toCompletableFuture().get(10, TimeUnit.SECONDS));
       }
       assertEquals(TASKS, redelivered.size());
+      VerifyReport agentChain = second.runtime.audit().verify("Agent|summarizer-1")
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertTrue(agentChain.ok(), agentChain.toString());
       assertTrue(redelivered.containsAll(taskIds.stream().map(id -> id + ".main").toList()),
           "same step ids: " + redelivered);
     }

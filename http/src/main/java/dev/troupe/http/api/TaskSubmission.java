@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * budget").
  */
 public final class TaskSubmission {
-  static final Set<String> FIELDS = Set.of("capability", "workflow", "input", "budget", "deadline", "priority", "labels");
+  static final Set<String> FIELDS = Set.of("capability", "workflow", "goal", "input", "budget", "deadline", "priority", "labels");
+  public static final int MAX_GOAL = 2000;
   public static final int MAX_LABELS = 32;
   public static final int MAX_LABEL_KEY = 64;
   public static final int MAX_LABEL_VALUE = 256;
@@ -74,6 +75,14 @@ public final class TaskSubmission {
     if (!capabilityKnown.test(capability.asText())) {
       return Result.refused(422, "capability", "unknown capability '" + capability.asText()
           + "' (known: " + String.join(", ", knownCapabilities) + ")");
+    }
+    String goal = null;
+    JsonNode goalNode = body.get("goal");
+    if (goalNode != null && !goalNode.isNull()) {
+      if (!goalNode.isTextual() || goalNode.asText().length() > MAX_GOAL) {
+        return Result.refused(400, "goal", "must be a string of at most " + MAX_GOAL + " characters");
+      }
+      goal = goalNode.asText();
     }
     JsonNode input = body.get("input");
     if (input == null || input.isNull()) {
@@ -169,6 +178,6 @@ public final class TaskSubmission {
     }
 
     String requestHash = CanonicalJson.sha256(mapper, body);
-    return Result.ok(new TaskRequest(tenant, capability.asText(), input, budget, deadline, priority, labels, requestHash));
+    return Result.ok(new TaskRequest(tenant, capability.asText(), goal, null, input, budget, deadline, priority, labels, requestHash));
   }
 }

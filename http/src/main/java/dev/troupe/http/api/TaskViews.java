@@ -45,17 +45,20 @@ public final class TaskViews {
 
   @JsonInclude(JsonInclude.Include.ALWAYS)
   public record TaskView(
-      String taskId, String status, String capability, String workflow, JsonNode input, JsonNode output,
+      String taskId, String status, String capability, String workflow, String goal, String parentTaskId,
+      JsonNode input, JsonNode output,
       String error, String traceId, Instant createdAt, Instant updatedAt, Map<String, String> labels,
       UsageView usage, BudgetView budget, String deadline, String priority, List<StepView> steps,
       List<String> pendingApprovals) {
     public static TaskView of(TaskState task) {
-      return new TaskView(task.taskId(), task.status().name(), task.capability(), null, task.input(),
+      return new TaskView(task.taskId(), task.status().name(), task.capability(), null, task.goal(),
+          task.parentTaskId(), task.input(),
           task.output(), task.error(), task.traceId(), task.createdAt(), task.updatedAt(), task.labels(),
           UsageView.of(task.usage()), new BudgetView(task.budget().maxTokens(), task.budget().maxCostUsd()),
           task.deadline() == null ? null : task.deadline().toString(),
           task.priority().name().toLowerCase(java.util.Locale.ROOT),
-          task.steps().stream().map(StepView::of).toList(), List.of());
+          task.steps().stream().map(StepView::of).toList(),
+          task.approvals().stream().map(a -> a.approvalId()).toList());
     }
   }
 }

@@ -2,16 +2,51 @@ package dev.troupe.runtime.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.runtime.model.ModelClient;
+import dev.troupe.runtime.tool.Tools;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
-/**
- * What an agent's code gets for one step.
- *
- * @param taskId the task the step belongs to
- * @param stepId stable across retries and redeliveries: use it to deduplicate side effects
- * @param attempt 1 for the first try
- * @param capability what the step asks of the agent
- * @param input the step's JSON input
- * @param model the model client for the agent's tier; calls are metered by the runtime
- */
-public record StepContext(
-    String taskId, String stepId, int attempt, String capability, JsonNode input, ModelClient model) {}
+/** Everything an agent's code gets for one step. Every use of it is recorded in the agent's journal. */
+public interface StepContext {
+  String taskId();
+
+  /** Stable across retries and redeliveries: use it to deduplicate side effects. */
+  String stepId();
+
+  /** 1 for the first try. */
+  int attempt();
+
+  String capability();
+
+  /** The step's JSON input (an object). */
+  JsonNode input();
+
+  /** The task's goal in words, or empty. */
+  String goal();
+
+  /** Guidance humans gave the task so far, oldest first. */
+  List<String> guidance();
+
+  /** The outputs of earlier steps this one depends on, by step name. */
+  Map<String, JsonNode> dependencies();
+
+  /** The model for the agent's tier; each call's tokens, cost and latency are journaled. */
+  ModelClient model();
+
+  /** Only the tools the agent was granted; inputs are checked against each tool's schema. */
+  Tools tools();
+
+  AgentMemory memory();
+
+  /** Records why the agent chose what it did (journaled as {@code DecisionNoted}). */
+  void note(String decision);
+
+  /**
+   * Asks the marketplace for a peer offering {@code capability} and runs {@code input} there as a
+   * child task with its own journal. Completes with the child's output, or fails if it fails.
+   * Delegations are numbered within a step, so a redelivered step finds its earlier child task
+   * instead of starting another.
+   */
+  CompletionStage<JsonNode> delegate(String capability, JsonNode input);
+}

@@ -8,5 +8,7 @@ public enum StepStatus {
   COMPLETED,
   FAILED,
   SKIPPED,
-  CANCELLED
+  CANCELLED,
+  /** The agent asked for a human; the task is ESCALATED. */
+  ESCALATED
 }

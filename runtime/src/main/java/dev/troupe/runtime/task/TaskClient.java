@@ -27,6 +27,11 @@ public final class TaskClient {
         .ask(TaskEntity.Get::new, askTimeout);
   }
 
+  /** Completes when the task is COMPLETED, FAILED or CANCELLED, or fails after {@code timeout}. */
+  public CompletionStage<TaskEntity.Result> awaitResult(String taskId, Duration timeout) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId).ask(TaskEntity.AwaitResult::new, timeout);
+  }
+
   public static String persistenceId(String taskId) {
     return TaskEntity.ENTITY_TYPE_KEY.name() + "|" + taskId;
   }

@@ -3,9 +3,17 @@ package dev.troupe.runtime.task;
 import dev.troupe.config.SupervisionSettings;
 import dev.troupe.config.TaskSettings;
 import dev.troupe.persistence.AuditChain;
-import dev.troupe.runtime.agent.AgentDirectory;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.runtime.tool.ToolRegistry;
 import java.time.Clock;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /** What every task entity needs from the node it runs on. */
 public record TaskDependencies(
-    TaskSettings settings, SupervisionSettings supervision, AgentDirectory agents, AuditChain chain, Clock clock) {}
+    TaskSettings settings,
+    SupervisionSettings supervision,
+    ActorRef<MarketplaceRegistry.Command> registry,
+    AgentGateway agents,
+    ToolRegistry tools,
+    AuditChain chain,
+    Clock clock) {}

@@ -1,21 +1,37 @@
 package dev.troupe.runtime.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.AuditActor;
+import dev.troupe.persistence.AuditChain;
 import dev.troupe.persistence.AuditContext;
+import dev.troupe.persistence.CanonicalJson;
 import dev.troupe.persistence.DomainEvent;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
-import dev.troupe.runtime.agent.AgentHandle;
-import dev.troupe.runtime.agent.AgentRunner;
+import dev.troupe.runtime.agent.AgentEntity;
+import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.StepOutcome;
 import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.runtime.market.MatchConstraints;
+import dev.troupe.runtime.market.MatchReply;
+import dev.troupe.runtime.task.TaskEvent.ApprovalRequested;
 import dev.troupe.runtime.task.TaskEvent.StepCompleted;
+import dev.troupe.runtime.task.TaskEvent.StepEscalated;
 import dev.troupe.runtime.task.TaskEvent.StepFailed;
+import dev.troupe.runtime.task.TaskEvent.StepPlanned;
 import dev.troupe.runtime.task.TaskEvent.StepStarted;
 import dev.troupe.runtime.task.TaskEvent.TaskCompleted;
+import dev.troupe.runtime.task.TaskEvent.TaskEscalated;
 import dev.troupe.runtime.task.TaskEvent.TaskFailed;
 import dev.troupe.runtime.task.TaskEvent.TaskSubmitted;
+import dev.troupe.runtime.tool.Tool;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -38,11 +54,12 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * The orchestrator of one task: journals each decision before acting on it, hands steps to
- * agents, retries retryable failures with backoff on another agent when there is one, and
- * after a restart resumes from its journal (a step in flight is redelivered with the same
- * step id). Lives in Cluster Sharding with remembered entities, so unfinished tasks are
- * started again when the node comes back, without a client asking.
+ * The orchestrator of one task: journals each decision before acting on it, asks the marketplace
+ * for the best agent for each attempt of a step, retries retryable failures with backoff on
+ * another agent when there is one, and after a restart resumes from its journal (a step in flight
+ * is redelivered with the same step id, and the agent answers it from its own journal if it had
+ * finished). Lives in Cluster Sharding with remembered entities, so unfinished tasks are started
+ * again when the node comes back, without a client asking.
  */
 public final class TaskEntity
     extends EventSourcedBehaviorWithEnforcedReplies<TaskEntity.Command, JournalEntry, TaskState> {
@@ -62,7 +79,12 @@ public final class TaskEntity
 
   public record Get(ActorRef<GetReply> replyTo) implements Command {}
 
-  private record StepReported(AgentRunner.StepReport report) implements Command {}
+  /** Replies once the task is COMPLETED, FAILED or CANCELLED (at once if it already is). */
+  public record AwaitResult(ActorRef<Result> replyTo) implements Command {}
+
+  private record StepReported(AgentEntity.StepReport report) implements Command {}
+
+  private record Matched(String stepId, int attempt, boolean excluded, MatchReply reply) implements Command {}
 
   private record StepTimedOut(String stepId, int attempt) implements Command {}
 
@@ -87,6 +109,9 @@ public final class TaskEntity
 
   public record NotFound(String taskId) implements GetReply {}
 
+  /** A finished task's outcome. */
+  public record Result(String taskId, TaskStatus status, JsonNode output, String error) implements TroupeSerializable {}
+
   // ---- wiring ----
 
   public static Behavior<Command> create(EntityContext<Command> entity, TaskDependencies deps) {
@@ -102,7 +127,9 @@ public final class TaskEntity
   private final EntityContext<Command> entity;
   private final TaskDependencies deps;
   private final String taskId;
-  private final ActorRef<AgentRunner.StepReport> reportAdapter;
+  private final ActorRef<AgentEntity.StepReport> reportAdapter;
+  /** Who waits for the result (delegating agents). Not persisted: they ask again after a restart. */
+  private final List<ActorRef<Result>> awaiting = new ArrayList<>();
 
   private TaskEntity(
       ActorContext<Command> context, TimerScheduler<Command> timers, EntityContext<Command> entity,
@@ -115,7 +142,7 @@ public final class TaskEntity
     this.entity = entity;
     this.deps = deps;
     this.taskId = entity.getEntityId();
-    this.reportAdapter = context.messageAdapter(AgentRunner.StepReport.class, StepReported::new);
+    this.reportAdapter = context.messageAdapter(AgentEntity.StepReport.class, StepReported::new);
   }
 
   @Override
@@ -149,10 +176,14 @@ public final class TaskEntity
     builder.forState(TaskState::isEmpty)
         .onCommand(Submit.class, this::onFirstSubmit)
         .onCommand(Get.class, this::onGetMissing)
+        .onCommand(AwaitResult.class, (state, await) -> Effect().reply(await.replyTo(),
+            new Result(taskId, null, null, "no task " + taskId)))
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(state -> !state.isEmpty())
         .onCommand(Submit.class, this::onRepeatSubmit)
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Found(state)))
+        .onCommand(AwaitResult.class, this::onAwaitResult)
+        .onCommand(Matched.class, this::onMatched)
         .onCommand(StepReported.class, this::onStepReported)
         .onCommand(StepTimedOut.class, this::onStepTimedOut)
         .onCommand(RetryDue.class, this::onRetryDue)
@@ -164,22 +195,16 @@ public final class TaskEntity
 
   private ReplyEffect<JournalEntry, TaskState> onFirstSubmit(TaskState state, Submit submit) {
     TaskRequest request = submit.request();
-    Optional<AgentHandle> agent = deps.agents().pick(request.capability(), 1);
-    if (agent.isEmpty()) {
-      return Effect().none().thenRun(s -> passivate()).thenReply(submit.replyTo(),
-          s -> new Refused("unknown capability '" + request.capability() + "'"));
-    }
     String stepId = taskId + "." + MAIN_STEP;
-    TaskSubmitted submitted = new TaskSubmitted(taskId, request.tenant(), request.capability(), request.input(),
-        request.budget().maxTokens(), request.budget().maxCostUsd(), request.deadline(), request.priority(),
-        request.labels(), request.requestHash());
-    StepStarted started = new StepStarted(stepId, MAIN_STEP, request.capability(), agent.get().agentId(), 1);
+    TaskSubmitted submitted = new TaskSubmitted(taskId, request.tenant(), request.capability(), request.goal(),
+        request.parentTaskId(), request.input(), request.budget().maxTokens(), request.budget().maxCostUsd(),
+        request.deadline(), request.priority(), request.labels(), request.requestHash());
     var entries = deps.chain().after(state.chainHead())
         .add(audit(submit.submittedBy(), submit.traceId()), submitted)
-        .add(audit(ORCHESTRATOR, submit.traceId()), started)
+        .add(audit(ORCHESTRATOR, submit.traceId()), new StepPlanned(stepId, MAIN_STEP, request.capability()))
         .entries();
     return Effect().persist(entries)
-        .thenRun(s -> dispatch(s, stepId))
+        .thenRun(s -> requestMatch(s, stepId, 1, true))
         .thenReply(submit.replyTo(), s -> new Accepted(taskId, s.traceId(), s.status(), true));
   }
 
@@ -196,28 +221,76 @@ public final class TaskEntity
     return Effect().none().thenRun(s -> passivate()).thenReply(get.replyTo(), s -> new NotFound(taskId));
   }
 
+  private ReplyEffect<JournalEntry, TaskState> onAwaitResult(TaskState state, AwaitResult await) {
+    if (state.status().isFinal()) {
+      return Effect().reply(await.replyTo(), result(state));
+    }
+    awaiting.add(await.replyTo());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onMatched(TaskState state, Matched matched) {
+    Optional<StepState> step = state.step(matched.stepId());
+    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || step.get().attempts() != matched.attempt() - 1
+        || state.status().isFinal()) {
+      return Effect().noReply(); // the step moved on while the marketplace answered
+    }
+    if (matched.reply() instanceof MatchReply.CapabilityMatch match) {
+      String agentId = match.ranked().get(0).agentId();
+      StepStarted started = new StepStarted(step.get().stepId(), step.get().name(), step.get().capability(), agentId,
+          matched.attempt());
+      return persist(state, ORCHESTRATOR, started).thenRun(s -> dispatch(s, matched.stepId())).thenNoReply();
+    }
+    if (matched.excluded()) {
+      // Every other agent is unavailable too: the ones that failed before may still do.
+      return Effect().none().thenRun(s -> requestMatch(s, matched.stepId(), matched.attempt(), false)).thenNoReply();
+    }
+    String reason = matched.reply() == null
+        ? "the marketplace did not answer within " + deps.settings().matchTimeout()
+        : MatchReply.describe(matched.reply());
+    StepState pending = new StepState(step.get().stepId(), step.get().name(), step.get().capability(), null,
+        StepStatus.PENDING, matched.attempt(), null, null, Usage.NONE, null, null, null, List.of());
+    return onAttemptFailed(state, pending, null, reason, true, Usage.NONE, 0, ORCHESTRATOR, List.of());
+  }
+
   private ReplyEffect<JournalEntry, TaskState> onStepReported(TaskState state, StepReported reported) {
-    AgentRunner.StepReport report = reported.report();
+    AgentEntity.StepReport report = reported.report();
     Optional<StepState> step = state.step(report.stepId());
     if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || state.status().isFinal()) {
       return Effect().noReply(); // a late report of an attempt that already ended
     }
+    AuditActor agent = AuditActor.agent(report.agentId());
     if (report.outcome() instanceof StepOutcome.Completed done) {
       timers.cancel(report.stepId());
       StepCompleted completed = new StepCompleted(report.stepId(), report.agentId(), report.attempt(),
-          done.output(), done.confidence(), report.usage(), report.durationMs());
+          done.output(), done.confidence(), report.usage(), report.latencyMs());
       TaskCompleted finished = new TaskCompleted(done.output(), state.usage().plus(report.usage()));
-      return persist(state, AuditActor.agent(report.agentId()), completed, ORCHESTRATOR, finished)
-          .thenRun(this::scheduleIdlePassivation)
+      return persistWithActivity(state, report, List.of(completed), List.of(finished))
+          .thenRun(this::finished)
           .thenNoReply();
     }
     if (report.attempt() != step.get().attempts()) {
-      return Effect().noReply(); // a failure of an attempt we already gave up on
+      return Effect().noReply(); // an outcome of an attempt we already gave up on
     }
     timers.cancel(report.stepId());
+    if (report.outcome() instanceof StepOutcome.Escalate escalate) {
+      StepEscalated escalated = new StepEscalated(report.stepId(), report.agentId(), report.attempt(),
+          escalate.reason(), report.usage(), report.latencyMs());
+      return persistWithActivity(state, report, List.of(escalated),
+              List.of(new TaskEscalated("agent " + report.agentId() + " asks for a human: " + escalate.reason())))
+          .thenNoReply();
+    }
+    if (report.outcome() instanceof StepOutcome.ProposeAction proposal) {
+      boolean reversible = deps.tools().tool(proposal.tool()).map(Tool::spec).map(s -> s.reversible()).orElse(false);
+      ApprovalRequested requested = new ApprovalRequested(approvalId(report.stepId(), report.attempt()),
+          report.stepId(), report.agentId(), report.attempt(), proposal.tool(), proposal.input(), reversible,
+          proposal.reason(), deps.clock().instant().plus(deps.settings().approvalExpiry()), report.usage(),
+          report.latencyMs());
+      return persistWithActivity(state, report, List.of(requested), List.of()).thenNoReply();
+    }
     StepOutcome.Failed failed = (StepOutcome.Failed) report.outcome();
     return onAttemptFailed(state, step.get(), report.agentId(), failed.reason(), failed.retryable(),
-        report.usage(), report.durationMs(), AuditActor.agent(report.agentId()));
+        report.usage(), report.latencyMs(), agent, report.activity());
   }
 
   private ReplyEffect<JournalEntry, TaskState> onStepTimedOut(TaskState state, StepTimedOut timeout) {
@@ -227,26 +300,28 @@ public final class TaskEntity
     }
     String reason = "step timed out after " + deps.settings().stepTimeout();
     return onAttemptFailed(state, step.get(), step.get().agentId(), reason, true, Usage.NONE,
-        deps.settings().stepTimeout().toMillis(), ORCHESTRATOR);
+        deps.settings().stepTimeout().toMillis(), ORCHESTRATOR, List.of());
   }
 
   private ReplyEffect<JournalEntry, TaskState> onAttemptFailed(
       TaskState state, StepState step, String agentId, String reason, boolean retryable, Usage usage,
-      long durationMs, AuditActor reporter) {
+      long durationMs, AuditActor reporter, List<AgentEvent.StepActivity> activity) {
     boolean willRetry = retryable && step.attempts() < deps.settings().maxAttempts();
     StepFailed failed = new StepFailed(step.stepId(), agentId, step.attempts(), reason, retryable, willRetry,
         usage, durationMs);
+    AuditChain.Batch batch = deps.chain().after(state.chainHead());
+    addActivity(batch, state, agentId, activity);
+    batch.add(audit(reporter, state.traceId()), failed);
     if (willRetry) {
-      return persist(state, reporter, failed)
+      return Effect().persist(batch.entries())
           .thenRun(s -> scheduleRetry(step.stepId(), step.attempts()))
           .thenNoReply();
     }
     String why = retryable
         ? "step " + step.name() + " failed after " + step.attempts() + " attempts: " + reason
         : "step " + step.name() + " failed: " + reason;
-    return persist(state, reporter, failed, ORCHESTRATOR, new TaskFailed(why, state.usage().plus(usage)))
-        .thenRun(this::scheduleIdlePassivation)
-        .thenNoReply();
+    batch.add(audit(ORCHESTRATOR, state.traceId()), new TaskFailed(why, state.usage().plus(usage)));
+    return Effect().persist(batch.entries()).thenRun(this::finished).thenNoReply();
   }
 
   private ReplyEffect<JournalEntry, TaskState> onRetryDue(TaskState state, RetryDue retry) {
@@ -254,18 +329,8 @@ public final class TaskEntity
     if (step.isEmpty() || step.get().status() != StepStatus.PENDING || state.status().isFinal()) {
       return Effect().noReply();
     }
-    int attempt = step.get().attempts() + 1;
-    Optional<AgentHandle> agent = deps.agents().pick(step.get().capability(), attempt);
-    if (agent.isEmpty()) {
-      return persist(state, ORCHESTRATOR, new TaskFailed(
-              "no agent offers '" + step.get().capability() + "' any more", state.usage()))
-          .thenRun(this::scheduleIdlePassivation)
-          .thenNoReply();
-    }
-    StepStarted started = new StepStarted(step.get().stepId(), step.get().name(), step.get().capability(),
-        agent.get().agentId(), attempt);
-    return persist(state, ORCHESTRATOR, started)
-        .thenRun(s -> dispatch(s, retry.stepId()))
+    return Effect().none()
+        .thenRun(s -> requestMatch(s, retry.stepId(), step.get().attempts() + 1, true))
         .thenNoReply();
   }
 
@@ -277,33 +342,38 @@ public final class TaskEntity
       return;
     }
     if (state.status().isFinal()) {
-      scheduleIdlePassivation(state);
+      scheduleIdlePassivation();
       return;
     }
     for (StepState step : state.steps()) {
       if (step.status() == StepStatus.RUNNING) {
         context.getLog().info("Task {} resumes step {} (attempt {})", taskId, step.stepId(), step.attempts());
         dispatch(state, step.stepId());
-      } else if (step.status() == StepStatus.PENDING && step.attempts() > 0) {
+      } else if (step.status() == StepStatus.PENDING && step.attempts() == 0) {
+        requestMatch(state, step.stepId(), 1, true);
+      } else if (step.status() == StepStatus.PENDING) {
         scheduleRetry(step.stepId(), step.attempts());
       }
     }
   }
 
+  /** Asks the marketplace for an agent for {@code attempt}; the answer comes back as {@link Matched}. */
+  private void requestMatch(TaskState state, String stepId, int attempt, boolean excludeFailedAgents) {
+    StepState step = state.step(stepId).orElseThrow();
+    Set<String> exclude = excludeFailedAgents ? Set.copyOf(step.failedAgents()) : Set.of();
+    MatchConstraints constraints = new MatchConstraints(state.budget().maxCostUsd(), state.deadline());
+    context.ask(MatchReply.class, deps.registry(), deps.settings().matchTimeout(),
+        replyTo -> new MarketplaceRegistry.Match(step.capability(), constraints, exclude, replyTo),
+        (reply, error) -> new Matched(stepId, attempt, !exclude.isEmpty(), reply));
+  }
+
   private void dispatch(TaskState state, String stepId) {
     StepState step = state.step(stepId).orElseThrow();
     timers.startSingleTimer(stepId, new StepTimedOut(stepId, step.attempts()), deps.settings().stepTimeout());
-    Optional<AgentHandle> agent = deps.agents().byId(step.agentId());
-    if (agent.isEmpty()) {
-      // The agent is gone (e.g. removed from this node's configuration): fail this attempt so
-      // the retry picks another agent for the capability.
-      context.getSelf().tell(new StepReported(new AgentRunner.StepReport(taskId, stepId, step.attempts(),
-          step.agentId(), StepOutcome.retryable("agent " + step.agentId() + " is not running"), Usage.NONE, 0)));
-      return;
-    }
     // A single-capability task's one step takes the task's input as it is.
-    agent.get().runner().tell(new AgentRunner.RunStep(taskId, stepId, step.attempts(), step.capability(),
-        state.input(), reportAdapter));
+    deps.agents().runStep(step.agentId(), new AgentEntity.RunStep(taskId, stepId, step.attempts(),
+        step.capability(), state.input(), state.goal(), state.guidance(), Map.of(), state.tenant(), state.traceId(),
+        reportAdapter));
   }
 
   private void scheduleRetry(String stepId, int failedAttempt) {
@@ -315,7 +385,18 @@ public final class TaskEntity
     timers.startSingleTimer("retry-" + stepId, new RetryDue(stepId), delay.plusMillis(jitterMillis));
   }
 
-  private void scheduleIdlePassivation(TaskState state) {
+  private void finished(TaskState state) {
+    Result result = result(state);
+    awaiting.forEach(waiter -> waiter.tell(result));
+    awaiting.clear();
+    scheduleIdlePassivation();
+  }
+
+  private Result result(TaskState state) {
+    return new Result(taskId, state.status(), state.output(), state.error());
+  }
+
+  private void scheduleIdlePassivation() {
     timers.startSingleTimer(IdleTimeout.INSTANCE, IdleTimeout.INSTANCE, deps.settings().passivateFinishedAfter());
   }
 
@@ -323,19 +404,33 @@ public final class TaskEntity
     entity.getShard().tell(new ClusterSharding.Passivate<>(context.getSelf()));
   }
 
+  static String approvalId(String stepId, int attempt) {
+    byte[] digest = CanonicalJson.sha256().digest((stepId + "#" + attempt).getBytes(StandardCharsets.UTF_8));
+    return "apr_" + HexFormat.of().formatHex(digest, 0, 16);
+  }
+
   private AuditContext audit(AuditActor actor, String traceId) {
     return new AuditContext(deps.clock().instant(), actor, traceId, taskId);
   }
 
-  private EffectBuilder<JournalEntry, TaskState> persist(TaskState state, AuditActor actor, DomainEvent event) {
-    return Effect().persist(deps.chain().after(state.chainHead()).add(audit(actor, state.traceId()), event).entries());
+  private void addActivity(
+      AuditChain.Batch batch, TaskState state, String agentId, List<AgentEvent.StepActivity> activity) {
+    for (AgentEvent.StepActivity event : activity) {
+      batch.add(audit(AuditActor.agent(agentId), state.traceId()), event);
+    }
   }
 
-  private EffectBuilder<JournalEntry, TaskState> persist(
-      TaskState state, AuditActor firstActor, DomainEvent first, AuditActor secondActor, DomainEvent second) {
-    return Effect().persist(deps.chain().after(state.chainHead())
-        .add(audit(firstActor, state.traceId()), first)
-        .add(audit(secondActor, state.traceId()), second)
-        .entries());
+  /** The agent's step activity first (as it happened), then what the task decides. */
+  private EffectBuilder<JournalEntry, TaskState> persistWithActivity(
+      TaskState state, AgentEntity.StepReport report, List<TaskEvent> byAgent, List<TaskEvent> byOrchestrator) {
+    AuditChain.Batch batch = deps.chain().after(state.chainHead());
+    addActivity(batch, state, report.agentId(), report.activity());
+    byAgent.forEach(event -> batch.add(audit(AuditActor.agent(report.agentId()), state.traceId()), event));
+    byOrchestrator.forEach(event -> batch.add(audit(ORCHESTRATOR, state.traceId()), event));
+    return Effect().persist(batch.entries());
+  }
+
+  private EffectBuilder<JournalEntry, TaskState> persist(TaskState state, AuditActor actor, DomainEvent event) {
+    return Effect().persist(deps.chain().after(state.chainHead()).add(audit(actor, state.traceId()), event).entries());
   }
 }

@@ -8,12 +8,16 @@ import java.util.Objects;
 /**
  * A validated task submission, as the task entity receives it.
  *
+ * @param goal the task's goal in words, or null
+ * @param parentTaskId the task that delegated this one, or null
  * @param requestHash SHA-256 of the canonical request body: a resubmission with the same
  *     idempotency key must carry the same hash to get the same task back
  */
 public record TaskRequest(
     String tenant,
     String capability,
+    String goal,
+    String parentTaskId,
     JsonNode input,
     Budget budget,
     Duration deadline,

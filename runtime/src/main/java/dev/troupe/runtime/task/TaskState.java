@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.ChainHead;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
+import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.Usage;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A task as its journal tells it. Pure: the live entity, replay and tests fold events with
@@ -22,6 +24,8 @@ public record TaskState(
     TaskStatus status,
     String tenant,
     String capability,
+    String goal,
+    String parentTaskId,
     JsonNode input,
     JsonNode output,
     String error,
@@ -35,17 +39,23 @@ public record TaskState(
     String requestHash,
     Usage usage,
     List<StepState> steps,
+    List<PendingApproval> approvals,
+    List<String> guidance,
     ChainHead chainHead) implements TroupeSerializable {
 
   public TaskState {
     // Jackson reads a JSON null into a JsonNode field as NullNode; keep "absent" one value.
     input = JsonValues.absentAsNull(input);
     output = JsonValues.absentAsNull(output);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    steps = steps == null ? List.of() : List.copyOf(steps);
+    approvals = approvals == null ? List.of() : List.copyOf(approvals);
+    guidance = guidance == null ? List.of() : List.copyOf(guidance);
   }
 
   public static TaskState empty(String taskId) {
-    return new TaskState(taskId, null, null, null, null, null, null, null, null, null, Map.of(),
-        Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), ChainHead.EMPTY);
+    return new TaskState(taskId, null, null, null, null, null, null, null, null, null, null, null, Map.of(),
+        Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), List.of(), List.of(), ChainHead.EMPTY);
   }
 
   /** No task was ever submitted under this id. */
@@ -60,63 +70,94 @@ public record TaskState(
 
   public TaskState apply(JournalEntry entry) {
     Instant at = entry.stamp().at();
-    ChainHead head = chainHead.after(entry.stamp());
+    TaskState next = fold(entry, at);
+    return next.with(b -> b.updatedAt = at, b -> b.chainHead = chainHead.after(entry.stamp()));
+  }
+
+  private TaskState fold(JournalEntry entry, Instant at) {
+    if (entry.event() instanceof AgentEvent.StepActivity) {
+      return this; // an agent's model or tool call, copied in for the timeline
+    }
     TaskEvent event = (TaskEvent) entry.event();
     if (event instanceof TaskEvent.TaskSubmitted e) {
-      return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.input(), null, null,
-          entry.stamp().traceId(), at, at, e.labels() == null ? Map.of() : Map.copyOf(e.labels()),
-          new Budget(e.maxTokens(), e.maxCostUsd()), e.deadline(), e.priority(), e.requestHash(), Usage.NONE,
-          List.of(), head);
+      return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.goal(), e.parentTaskId(),
+          e.input(), null, null, entry.stamp().traceId(), at, at, e.labels(), new Budget(e.maxTokens(), e.maxCostUsd()),
+          e.deadline(), e.priority(), e.requestHash(), Usage.NONE, List.of(), List.of(), List.of(), chainHead);
+    }
+    if (event instanceof TaskEvent.StepPlanned e) {
+      List<StepState> next = new ArrayList<>(steps);
+      next.add(StepState.planned(e));
+      return with(b -> b.steps = next);
     }
     if (event instanceof TaskEvent.StepStarted e) {
-      List<StepState> next = new ArrayList<>(steps);
-      int index = indexOf(e.stepId());
-      if (index < 0) {
-        next.add(StepState.started(e, at));
-      } else {
-        next.set(index, next.get(index).restarted(e));
-      }
-      return with(TaskStatus.RUNNING, output, error, usage, next, at, head);
+      return with(b -> b.status = TaskStatus.RUNNING, b -> b.steps = replaceStep(e.stepId(), s -> s.started(e, at)));
     }
     if (event instanceof TaskEvent.StepCompleted e) {
-      return with(status, output, error, usage.plus(e.usage()),
-          replaceStep(e.stepId(), s -> s.completed(e, at)), at, head);
+      return with(b -> b.usage = usage.plus(e.usage()), b -> b.steps = replaceStep(e.stepId(), s -> s.completed(e, at)));
     }
     if (event instanceof TaskEvent.StepFailed e) {
-      return with(status, output, error, usage.plus(e.usage()),
-          replaceStep(e.stepId(), s -> s.failed(e, at)), at, head);
+      return with(b -> b.usage = usage.plus(e.usage()), b -> b.steps = replaceStep(e.stepId(), s -> s.failed(e, at)));
+    }
+    if (event instanceof TaskEvent.StepEscalated e) {
+      return with(b -> b.usage = usage.plus(e.usage()), b -> b.steps = replaceStep(e.stepId(), s -> s.escalated(e)));
+    }
+    if (event instanceof TaskEvent.ApprovalRequested e) {
+      List<PendingApproval> next = new ArrayList<>(approvals);
+      next.add(new PendingApproval(e.approvalId(), e.stepId(), e.agentId(), e.tool(), e.input(), e.reversible(),
+          e.reason(), at, e.expiresAt()));
+      return with(b -> b.status = TaskStatus.WAITING_APPROVAL, b -> b.usage = usage.plus(e.usage()),
+          b -> b.approvals = next, b -> b.steps = replaceStep(e.stepId(), s -> s.awaitingApproval(e)));
     }
     if (event instanceof TaskEvent.TaskCompleted e) {
-      return with(TaskStatus.COMPLETED, e.output(), null, usage, steps, at, head);
+      return with(b -> b.status = TaskStatus.COMPLETED, b -> b.output = e.output(), b -> b.error = null);
     }
     if (event instanceof TaskEvent.TaskFailed e) {
-      return with(TaskStatus.FAILED, null, e.reason(), usage, steps, at, head);
+      return with(b -> b.status = TaskStatus.FAILED, b -> b.output = null, b -> b.error = e.reason());
+    }
+    if (event instanceof TaskEvent.TaskEscalated e) {
+      return with(b -> b.status = TaskStatus.ESCALATED, b -> b.error = e.reason());
     }
     throw new IllegalStateException("unknown task event " + event.getClass().getName());
   }
 
-  private int indexOf(String stepId) {
-    for (int i = 0; i < steps.size(); i++) {
-      if (steps.get(i).stepId().equals(stepId)) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private List<StepState> replaceStep(String stepId, java.util.function.UnaryOperator<StepState> change) {
+  private List<StepState> replaceStep(String stepId, UnaryOperator<StepState> change) {
     List<StepState> next = new ArrayList<>(steps);
-    int index = indexOf(stepId);
-    if (index >= 0) {
-      next.set(index, change.apply(next.get(index)));
+    for (int i = 0; i < next.size(); i++) {
+      if (next.get(i).stepId().equals(stepId)) {
+        next.set(i, change.apply(next.get(i)));
+      }
     }
     return next;
   }
 
-  private TaskState with(
-      TaskStatus newStatus, JsonNode newOutput, String newError, Usage newUsage, List<StepState> newSteps,
-      Instant at, ChainHead head) {
-    return new TaskState(taskId, newStatus, tenant, capability, input, newOutput, newError, traceId, createdAt,
-        at, labels, budget, deadline, priority, requestHash, newUsage, List.copyOf(newSteps), head);
+  /** A mutable copy for building the next state in one place. */
+  private static final class Builder {
+    TaskStatus status;
+    JsonNode output;
+    String error;
+    Instant updatedAt;
+    Usage usage;
+    List<StepState> steps;
+    List<PendingApproval> approvals;
+    ChainHead chainHead;
+  }
+
+  @SafeVarargs
+  private TaskState with(java.util.function.Consumer<Builder>... changes) {
+    Builder b = new Builder();
+    b.status = status;
+    b.output = output;
+    b.error = error;
+    b.updatedAt = updatedAt;
+    b.usage = usage;
+    b.steps = steps;
+    b.approvals = approvals;
+    b.chainHead = chainHead;
+    for (var change : changes) {
+      change.accept(b);
+    }
+    return new TaskState(taskId, b.status, tenant, capability, goal, parentTaskId, input, b.output, b.error, traceId,
+        createdAt, b.updatedAt, labels, budget, deadline, priority, requestHash, b.usage, b.steps, b.approvals,
+        guidance, b.chainHead);
   }
 }

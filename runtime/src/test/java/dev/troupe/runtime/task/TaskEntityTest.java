@@ -1,7 +1,6 @@
 package dev.troupe.runtime.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,26 +17,28 @@ import dev.troupe.persistence.JournalAudit;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.StoredEntry;
 import dev.troupe.persistence.VerifyReport;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.AgentDirectory;
-import dev.troupe.runtime.agent.AgentHandle;
-import dev.troupe.runtime.agent.AgentRunner;
+import dev.troupe.runtime.agent.AgentEntity;
+import dev.troupe.runtime.agent.AgentEvent;
+import dev.troupe.runtime.agent.AgentStatus;
+import dev.troupe.runtime.agent.CapabilityOffer;
+import dev.troupe.runtime.agent.Sla;
 import dev.troupe.runtime.agent.StepOutcome;
 import dev.troupe.runtime.agent.Usage;
-import dev.troupe.runtime.model.ModelClient;
-import dev.troupe.runtime.model.ModelReply;
-import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.runtime.market.Advertisement;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.runtime.tool.ToolRegistry;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** The task orchestrator against a real marketplace registry and probe agents. */
 class TaskEntityTest {
   private static final ActorTestKit kit = ActorTestKit.create("TaskEntityTest",
       EventSourcedBehaviorTestKit.config()
@@ -58,9 +60,10 @@ class TaskEntityTest {
   private static final SupervisionSettings SUPERVISION =
       new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0);
 
-  private TestProbe<AgentRunner.Command> agentA;
-  private TestProbe<AgentRunner.Command> agentB;
+  private TestProbe<AgentEntity.RunStep> agentA;
+  private TestProbe<AgentEntity.RunStep> agentB;
   private TestProbe<ClusterSharding.ShardCommand> shard;
+  private ActorRef<MarketplaceRegistry.Command> registry;
   private String taskId;
 
   @AfterAll
@@ -69,15 +72,26 @@ class TaskEntityTest {
   }
 
   @BeforeEach
-  void freshTask() {
+  void freshTaskAndMarketplace() {
     agentA = kit.createTestProbe();
     agentB = kit.createTestProbe();
     shard = kit.createTestProbe();
+    TestProbe<Topic.Command<MarketplaceRegistry.Command>> topic = kit.createTestProbe();
+    registry = kit.spawn(MarketplaceRegistry.create(topic.ref(), Duration.ofMinutes(5), Clock.systemUTC()));
+    advertise("summarizer-1");
+    advertise("summarizer-2");
     taskId = "tsk_" + UUID.randomUUID().toString().replace("-", "");
   }
 
+  private void advertise(String agentId) {
+    registry.tell(new MarketplaceRegistry.Advertise(new Advertisement(agentId, "summarizer", "sums",
+        List.of(new CapabilityOffer("text.summarize", Sla.of(Duration.ofSeconds(2), "0.001"))), AgentStatus.AVAILABLE,
+        0, 4, 0, 0, 0.8, Instant.now())));
+  }
+
   private static TaskSettings settings(Duration stepTimeout, int maxAttempts, Duration backoff) {
-    return new TaskSettings(stepTimeout, maxAttempts, backoff, Duration.ofMinutes(5), 100);
+    return new TaskSettings(stepTimeout, maxAttempts, backoff, Duration.ofMinutes(5), 100, Duration.ofSeconds(3),
+        Duration.ofHours(24));
   }
 
   private EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity(TaskSettings settings) {
@@ -85,33 +99,16 @@ class TaskEntityTest {
   }
 
   private org.apache.pekko.actor.typed.Behavior<TaskEntity.Command> behavior(TaskSettings settings) {
-    ModelClient noModel = new ModelClient() {
-      @Override
-      public String name() {
-        return "none";
-      }
-
-      @Override
-      public CompletionStage<ModelReply> complete(ModelRequest request) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException());
-      }
-    };
-    List<AgentDefinition> definitions = List.of(
-        new AgentDefinition("summarizer-1", "first", List.of("text.summarize"), noModel,
-            s -> CompletableFuture.completedFuture(null)),
-        new AgentDefinition("summarizer-2", "second", List.of("text.summarize"), noModel,
-            s -> CompletableFuture.completedFuture(null)));
-    AgentDirectory directory = new AgentDirectory(definitions, Map.of(
-        "summarizer-1", new AgentHandle("summarizer-1", agentA.ref()),
-        "summarizer-2", new AgentHandle("summarizer-2", agentB.ref())));
-    TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, directory, new AuditChain(HASHER),
-        Clock.systemUTC());
+    AgentGateway agents = (agentId, step) -> (agentId.equals("summarizer-1") ? agentA : agentB).ref().tell(step);
+    TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, ToolRegistry.empty(),
+        new AuditChain(HASHER), Clock.systemUTC());
     return TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps);
   }
 
   private static TaskRequest request(String capability, String hash) {
     JsonNode input = JsonNodeFactory.instance.objectNode().put("text", "Hello there. General Kenobi.");
-    return new TaskRequest("default", capability, input, null, null, null, Map.of("customer", "acme"), hash);
+    return new TaskRequest("default", capability, "greet", null, input, null, null, null, Map.of("customer", "acme"),
+        hash);
   }
 
   private TaskEntity.SubmitReply submit(
@@ -123,9 +120,14 @@ class TaskEntityTest {
     return StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("summary", text), confidence);
   }
 
-  private static void report(AgentRunner.RunStep run, String agentId, StepOutcome outcome, Usage usage) {
-    run.replyTo().tell(new AgentRunner.StepReport(run.taskId(), run.stepId(), run.attempt(), agentId, outcome,
-        usage, 7));
+  private static void report(AgentEntity.RunStep run, String agentId, StepOutcome outcome, Usage usage,
+      List<AgentEvent.StepActivity> activity) {
+    run.replyTo().tell(new AgentEntity.StepReport(run.taskId(), run.stepId(), run.attempt(), agentId, outcome, usage,
+        7, activity));
+  }
+
+  private static void report(AgentEntity.RunStep run, String agentId, StepOutcome outcome) {
+    report(run, agentId, outcome, Usage.NONE, List.of());
   }
 
   private static TaskState awaitState(
@@ -163,39 +165,47 @@ class TaskEntityTest {
   }
 
   @Test
-  void submitJournalsTheTaskHandsTheStepToAnAgentAndCompletes() {
+  void submitJournalsTheTaskThenTheMarketplacesAgentRunsItToCompletion() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
     var result = entity.<TaskEntity.SubmitReply>runCommand(
         r -> new TaskEntity.Submit(request("text.summarize", "h1"), ALICE, "trace-1", r));
-    assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.RUNNING, true), result.reply());
-    assertEquals(List.of("TaskSubmitted", "StepStarted"), result.events().stream().map(JournalEntry::eventType).toList());
+    assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.ACCEPTED, true), result.reply());
+    // The command wrote these two before replying; the match that follows may already have added more.
+    assertEquals(List.of("TaskSubmitted", "StepPlanned"),
+        result.events().stream().map(JournalEntry::eventType).toList().subList(0, 2));
     assertEquals(ALICE, result.events().get(0).stamp().actor());
-    assertEquals(AuditActor.system("orchestrator"), result.events().get(1).stamp().actor());
 
-    AgentRunner.RunStep run = agentA.expectMessageClass(AgentRunner.RunStep.class);
+    AgentEntity.RunStep run = agentA.expectMessageClass(AgentEntity.RunStep.class);
     assertEquals(taskId + ".main", run.stepId());
     assertEquals(1, run.attempt());
     assertEquals("Hello there. General Kenobi.", run.input().get("text").asText());
+    assertEquals("greet", run.goal());
+    assertEquals("trace-1", run.traceId());
 
-    report(run, "summarizer-1", summary("Hello there.", 0.9), new Usage(10, 5, new BigDecimal("0.002"), 1, 0));
+    var call = new AgentEvent.ModelCalled(run.stepId(), "local", "fast", 10, 5, new BigDecimal("0.002"), 3, null);
+    report(run, "summarizer-1", summary("Hello there.", 0.9), new Usage(10, 5, new BigDecimal("0.002"), 1, 0),
+        List.of(call));
     TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
 
     assertEquals("Hello there.", done.output().get("summary").asText());
     assertEquals(15, done.usage().tokens());
-    assertEquals(new BigDecimal("0.002"), done.usage().costUsd());
     StepState step = done.steps().get(0);
     assertEquals(StepStatus.COMPLETED, step.status());
+    assertEquals("summarizer-1", step.agentId());
     assertEquals(0.9, step.confidence());
-    assertEquals(List.of("TaskSubmitted", "StepStarted", "StepCompleted", "TaskCompleted"), journalTypes());
-    assertEquals(AuditActor.agent("summarizer-1"), journal().get(2).stamp().actor());
-    assertEquals(List.of("trace-1"), journal().stream().map(e -> e.stamp().traceId()).distinct().toList());
-    assertEquals(VerifyReport.ok(4), verifyJournal());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "ModelCalled", "StepCompleted", "TaskCompleted"),
+        journalTypes());
+    assertEquals(call, journal().get(3).event(), "the agent's model call is in the task's timeline");
+    assertEquals(AuditActor.agent("summarizer-1"), journal().get(3).stamp().actor());
+    assertEquals(AuditActor.system("orchestrator"), journal().get(5).stamp().actor());
+    assertEquals(VerifyReport.ok(6), verifyJournal());
   }
 
   @Test
   void aRepeatedSubmitWithTheSameRequestReturnsTheSameTaskAndWritesNothing() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));
+    agentA.expectMessageClass(AgentEntity.RunStep.class);
     var again = entity.<TaskEntity.SubmitReply>runCommand(
         r -> new TaskEntity.Submit(request("text.summarize", "h1"), ALICE, "other-trace", r));
     assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.RUNNING, false), again.reply());
@@ -216,74 +226,77 @@ class TaskEntityTest {
   }
 
   @Test
-  void anUnknownCapabilityIsRefusedAndNothingIsJournaled() {
-    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
-    var result = entity.<TaskEntity.SubmitReply>runCommand(
-        r -> new TaskEntity.Submit(request("image.paint", "h1"), ALICE, "trace-1", r));
-    assertEquals(new TaskEntity.Refused("unknown capability 'image.paint'"), result.reply());
-    assertTrue(journal().isEmpty());
+  void whenNoAgentCanBeMatchedEachAttemptFailsWithTheMarketplacesReason() {
+    var entity = entity(settings(Duration.ofSeconds(5), 2, Duration.ofMillis(20)));
+    submit(entity, request("image.paint", "h1"));
+    TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
+    assertEquals("step main failed after 2 attempts: no agent offers 'image.paint' (known: text.summarize)",
+        failed.error());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepFailed", "StepFailed", "TaskFailed"), journalTypes());
+    agentA.expectNoMessage(Duration.ofMillis(50));
   }
 
   @Test
   void aRetryableFailureIsRetriedOnAnotherAgent() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));
-    AgentRunner.RunStep first = agentA.expectMessageClass(AgentRunner.RunStep.class);
-    report(first, "summarizer-1", StepOutcome.retryable("model overloaded"), Usage.NONE);
+    AgentEntity.RunStep first = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    report(first, "summarizer-1", StepOutcome.retryable("model overloaded"));
 
-    AgentRunner.RunStep second = agentB.expectMessageClass(AgentRunner.RunStep.class);
+    AgentEntity.RunStep second = agentB.expectMessageClass(AgentEntity.RunStep.class);
     assertEquals(first.stepId(), second.stepId());
     assertEquals(2, second.attempt());
-    report(second, "summarizer-2", summary("ok", 1.0), Usage.NONE);
+    report(second, "summarizer-2", summary("ok", 1.0));
 
     TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
     assertEquals("summarizer-2", done.steps().get(0).agentId());
     assertEquals(2, done.steps().get(0).attempts());
-    assertEquals(List.of("TaskSubmitted", "StepStarted", "StepFailed", "StepStarted", "StepCompleted", "TaskCompleted"),
-        journalTypes());
-    TaskEvent.StepFailed failed = (TaskEvent.StepFailed) journal().get(2).event();
+    assertEquals(List.of("summarizer-1"), done.steps().get(0).failedAgents());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepFailed", "StepStarted", "StepCompleted",
+        "TaskCompleted"), journalTypes());
+    TaskEvent.StepFailed failed = (TaskEvent.StepFailed) journal().get(3).event();
     assertEquals("model overloaded", failed.reason());
     assertTrue(failed.willRetry());
-    assertEquals(VerifyReport.ok(6), verifyJournal());
+    assertEquals(VerifyReport.ok(7), verifyJournal());
   }
 
   @Test
   void aPermanentFailureFailsTheTaskWithoutRetry() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));
-    report(agentA.expectMessageClass(AgentRunner.RunStep.class), "summarizer-1",
-        StepOutcome.permanent("input.text must be a non-empty string"), Usage.NONE);
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1",
+        StepOutcome.permanent("input.text must be a non-empty string"));
     TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
     assertEquals("step main failed: input.text must be a non-empty string", failed.error());
     assertEquals(StepStatus.FAILED, failed.steps().get(0).status());
     agentB.expectNoMessage(Duration.ofMillis(200));
-    assertEquals(List.of("TaskSubmitted", "StepStarted", "StepFailed", "TaskFailed"), journalTypes());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepFailed", "TaskFailed"), journalTypes());
   }
 
   @Test
   void stepTimeoutsAreRetriedUntilTheAttemptsRunOut() {
     var entity = entity(settings(Duration.ofMillis(150), 2, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));
-    AgentRunner.RunStep first = agentA.expectMessageClass(AgentRunner.RunStep.class);
-    agentB.expectMessageClass(AgentRunner.RunStep.class);
+    AgentEntity.RunStep first = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    agentB.expectMessageClass(AgentEntity.RunStep.class);
     TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
     assertEquals("step main failed after 2 attempts: step timed out after PT0.15S", failed.error());
 
     // A report of an attempt the task gave up on changes nothing.
-    report(first, "summarizer-1", summary("too late", 1.0), Usage.NONE);
+    report(first, "summarizer-1", summary("too late", 1.0));
     agentA.expectNoMessage(Duration.ofMillis(100));
     assertEquals(TaskStatus.FAILED, entity.getState().status());
-    assertEquals(List.of("TaskSubmitted", "StepStarted", "StepFailed", "StepStarted", "StepFailed", "TaskFailed"),
-        journalTypes());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepFailed", "StepStarted", "StepFailed",
+        "TaskFailed"), journalTypes());
   }
 
   @Test
   void aLateSuccessOfAnEarlierAttemptIsAccepted() {
     var entity = entity(settings(Duration.ofMillis(150), 3, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));
-    AgentRunner.RunStep first = agentA.expectMessageClass(AgentRunner.RunStep.class);
-    agentB.expectMessageClass(AgentRunner.RunStep.class);
-    report(first, "summarizer-1", summary("slow but right", 1.0), Usage.NONE);
+    AgentEntity.RunStep first = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    agentB.expectMessageClass(AgentEntity.RunStep.class);
+    report(first, "summarizer-1", summary("slow but right", 1.0));
     TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
     assertEquals("slow but right", done.output().get("summary").asText());
   }
@@ -292,39 +305,81 @@ class TaskEntityTest {
   void afterARestartAStepInFlightIsRedeliveredWithTheSameStepId() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));
-    AgentRunner.RunStep before = agentA.expectMessageClass(AgentRunner.RunStep.class);
+    AgentEntity.RunStep before = agentA.expectMessageClass(AgentEntity.RunStep.class);
 
     entity.restart();
 
-    AgentRunner.RunStep after = agentA.expectMessageClass(AgentRunner.RunStep.class);
+    AgentEntity.RunStep after = agentA.expectMessageClass(AgentEntity.RunStep.class);
     assertEquals(before.stepId(), after.stepId());
     assertEquals(before.attempt(), after.attempt());
-    report(after, "summarizer-1", summary("done", 1.0), Usage.NONE);
+    report(after, "summarizer-1", summary("done", 1.0));
     awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
-    assertEquals(List.of("TaskSubmitted", "StepStarted", "StepCompleted", "TaskCompleted"), journalTypes());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepCompleted", "TaskCompleted"),
+        journalTypes());
   }
 
   @Test
   void afterARestartAPendingRetryIsScheduledAgain() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(300)));
     submit(entity, request("text.summarize", "h1"));
-    report(agentA.expectMessageClass(AgentRunner.RunStep.class), "summarizer-1",
-        StepOutcome.retryable("flaky"), Usage.NONE);
-    awaitState(entity, s -> s.steps().get(0).status() == StepStatus.PENDING);
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1", StepOutcome.retryable("flaky"));
+    awaitState(entity, s -> s.steps().get(0).status() == StepStatus.PENDING && s.steps().get(0).attempts() == 1);
 
     entity.restart();
 
-    AgentRunner.RunStep retry = agentB.expectMessageClass(AgentRunner.RunStep.class, Duration.ofSeconds(3));
+    AgentEntity.RunStep retry = agentB.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
     assertEquals(2, retry.attempt());
   }
 
   @Test
-  void aFinishedTaskLeavesMemoryWhenIdle() {
-    var entity = entity(new TaskSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(20), Duration.ofMillis(100), 100));
+  void aFinishedTaskLeavesMemoryWhenIdleAndAnswersThoseWaitingForIt() {
+    var entity = entity(new TaskSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(20), Duration.ofMillis(100), 100,
+        Duration.ofSeconds(3), Duration.ofHours(1)));
     submit(entity, request("text.summarize", "h1"));
-    report(agentA.expectMessageClass(AgentRunner.RunStep.class), "summarizer-1", summary("x", 1.0), Usage.NONE);
-    var passivate = shard.expectMessageClass(ClusterSharding.Passivate.class, Duration.ofSeconds(3));
-    assertInstanceOf(ClusterSharding.Passivate.class, passivate);
+    AgentEntity.RunStep run = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    TestProbe<TaskEntity.Result> waiter = kit.createTestProbe();
+    entity.runCommand(new TaskEntity.AwaitResult(waiter.ref()));
+    waiter.expectNoMessage(Duration.ofMillis(50));
+    report(run, "summarizer-1", summary("x", 1.0));
+    TaskEntity.Result result = waiter.expectMessageClass(TaskEntity.Result.class);
+    assertEquals(TaskStatus.COMPLETED, result.status());
+    assertEquals("x", result.output().get("summary").asText());
+    shard.expectMessageClass(ClusterSharding.Passivate.class, Duration.ofSeconds(3));
+  }
+
+  @Test
+  void anAgentThatAsksForAHumanEscalatesTheTask() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1",
+        StepOutcome.escalate("the text is in a language I cannot read"));
+    TaskState escalated = awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+    assertEquals("agent summarizer-1 asks for a human: the text is in a language I cannot read", escalated.error());
+    assertEquals(StepStatus.ESCALATED, escalated.steps().get(0).status());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepEscalated", "TaskEscalated"),
+        journalTypes());
+    agentB.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aProposedActionWaitsForApproval() {
+    var entity = entity(settings(Duration.ofMillis(300), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    AgentEntity.RunStep run = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    JsonNode call = JsonNodeFactory.instance.objectNode().put("client", "Acme").put("amountEur", 4000);
+    report(run, "summarizer-1", StepOutcome.propose("billing.trigger", call, "onboarding is complete"));
+    TaskState waiting = awaitState(entity, s -> s.status() == TaskStatus.WAITING_APPROVAL);
+    assertEquals(1, waiting.approvals().size());
+    var approval = waiting.approvals().get(0);
+    assertEquals(TaskEntity.approvalId(run.stepId(), 1), approval.approvalId());
+    assertEquals("billing.trigger", approval.tool());
+    assertEquals(call, approval.input());
+    assertEquals("onboarding is complete", approval.reason());
+    assertTrue(approval.expiresAt().isAfter(approval.requestedAt().plus(Duration.ofHours(23))));
+    assertEquals(StepStatus.WAITING_APPROVAL, waiting.steps().get(0).status());
+    // Waiting is not running: no step timeout fires, no retry starts.
+    agentB.expectNoMessage(Duration.ofMillis(500));
+    assertEquals(TaskStatus.WAITING_APPROVAL, entity.getState().status());
   }
 
   @Test
@@ -338,8 +393,8 @@ class TaskEntityTest {
     assertTrue(journal().isEmpty());
 
     ref.tell(new TaskEntity.Submit(request("text.summarize", "h1"), ALICE, "trace-1", client.ref()));
-    assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.RUNNING, true),
+    assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.ACCEPTED, true),
         client.expectMessageClass(TaskEntity.Accepted.class, Duration.ofSeconds(3)));
-    agentA.expectMessageClass(AgentRunner.RunStep.class);
+    agentA.expectMessageClass(AgentEntity.RunStep.class);
   }
 }

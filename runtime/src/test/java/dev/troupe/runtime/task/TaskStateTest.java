@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.troupe.persistence.AuditActor;
 import dev.troupe.persistence.AuditStamp;
+import dev.troupe.persistence.DomainEvent;
 import dev.troupe.persistence.JournalEntry;
+import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.Usage;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,27 +24,33 @@ class TaskStateTest {
   private static final ObjectNode OUTPUT = JsonNodeFactory.instance.objectNode().put("summary", "s");
   private long seq;
 
-  private JournalEntry at(int second, TaskEvent event) {
+  private JournalEntry at(int second, DomainEvent event) {
     seq++;
     return new JournalEntry(new AuditStamp(seq, Instant.ofEpochSecond(second), AuditActor.system("test"), "tr",
         "t1", "p" + seq, "h" + seq), event);
   }
 
   private TaskState submitted() {
-    return TaskState.empty("t1").apply(at(10, new TaskEvent.TaskSubmitted("t1", "acme", "text.summarize", INPUT,
-        100L, new BigDecimal("0.5"), null, Priority.HIGH, Map.of("k", "v"), "hash")));
+    return TaskState.empty("t1")
+        .apply(at(10, new TaskEvent.TaskSubmitted("t1", "acme", "text.summarize", "goal", "parent", INPUT, 100L,
+            new BigDecimal("0.5"), null, Priority.HIGH, Map.of("k", "v"), "hash")))
+        .apply(at(10, new TaskEvent.StepPlanned("s", "main", "text.summarize")));
   }
 
   @Test
-  void submissionMakesAnAcceptedTask() {
+  void submissionMakesAnAcceptedTaskWithAPlannedStep() {
     TaskState state = submitted();
     assertEquals(TaskStatus.ACCEPTED, state.status());
     assertEquals("acme", state.tenant());
+    assertEquals("goal", state.goal());
+    assertEquals("parent", state.parentTaskId());
     assertEquals(Instant.ofEpochSecond(10), state.createdAt());
     assertEquals(new Budget(100L, new BigDecimal("0.5")), state.budget());
     assertEquals("tr", state.traceId());
-    assertEquals(1, state.chainHead().seq());
-    assertEquals("h1", state.chainHead().hash());
+    assertEquals(2, state.chainHead().seq());
+    StepState step = state.steps().get(0);
+    assertEquals(StepStatus.PENDING, step.status());
+    assertEquals(0, step.attempts());
   }
 
   @Test
@@ -53,9 +62,11 @@ class TaskStateTest {
     assertEquals(TaskStatus.RUNNING, state.status());
     assertEquals(StepStatus.PENDING, step.status());
     assertEquals("flaky", step.error());
+    assertEquals(List.of("a1"), step.failedAgents());
     assertNull(step.endedAt());
 
     state = state.apply(at(13, new TaskEvent.StepStarted("s", "main", "text.summarize", "a2", 2)))
+        .apply(at(13, new AgentEvent.ModelCalled("s", "local", "fast", 1, 1, BigDecimal.ZERO, 1, null)))
         .apply(at(14, new TaskEvent.StepCompleted("s", "a2", 2, OUTPUT, 0.8, new Usage(10, 2, BigDecimal.ONE, 1, 0), 4)))
         .apply(at(15, new TaskEvent.TaskCompleted(OUTPUT, Usage.NONE)));
     step = state.steps().get(0);
@@ -70,7 +81,33 @@ class TaskStateTest {
     assertEquals(TaskStatus.COMPLETED, state.status());
     assertEquals(OUTPUT, state.output());
     assertEquals(Instant.ofEpochSecond(15), state.updatedAt());
+    assertEquals(8, state.chainHead().seq(), "activity copied from the agent is part of the chain");
     assertTrue(state.status().isFinal());
+  }
+
+  @Test
+  void aFailedMatchCountsAsAnAttemptWithoutAnAgent() {
+    TaskState state = submitted()
+        .apply(at(11, new TaskEvent.StepFailed("s", null, 1, "no agent", true, true, Usage.NONE, 0)));
+    assertEquals(1, state.steps().get(0).attempts());
+    assertEquals(StepStatus.PENDING, state.steps().get(0).status());
+    assertTrue(state.steps().get(0).failedAgents().isEmpty());
+  }
+
+  @Test
+  void escalationAndApprovalRequestsStopTheTaskForAHuman() {
+    TaskState started = submitted().apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)));
+    TaskState escalated = started
+        .apply(at(12, new TaskEvent.StepEscalated("s", "a1", 1, "stuck", Usage.NONE, 1)))
+        .apply(at(12, new TaskEvent.TaskEscalated("agent a1 asks for a human: stuck")));
+    assertEquals(TaskStatus.ESCALATED, escalated.status());
+    assertEquals(StepStatus.ESCALATED, escalated.steps().get(0).status());
+
+    TaskState waiting = started.apply(at(12, new TaskEvent.ApprovalRequested("apr_1", "s", "a1", 1, "billing.trigger",
+        OUTPUT, false, "why", Instant.ofEpochSecond(99), Usage.NONE, 1)));
+    assertEquals(TaskStatus.WAITING_APPROVAL, waiting.status());
+    assertEquals("apr_1", waiting.approvals().get(0).approvalId());
+    assertEquals(Instant.ofEpochSecond(12), waiting.approvals().get(0).requestedAt());
   }
 
   @Test

@@ -1,0 +1,53 @@
+package dev.troupe.agents;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.agents.tools.BillingTriggerTool;
+import dev.troupe.runtime.agent.Agent;
+import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.agent.StepContext;
+import dev.troupe.runtime.agent.StepOutcome;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code billing.start}: starts billing a new client. Billing cannot be undone, so the agent only
+ * proposes the {@code billing.trigger} call; a human approves it before it runs.
+ * {@code {"client": "...", "amountEur": 4000, "plan"?: "monthly"}}.
+ */
+public final class BillingAgent implements Agent {
+  public static final String CAPABILITY = "billing.start";
+
+  @Override
+  public AgentDefinition definition() {
+    return AgentDefinition.builder("billing-clerk")
+        .role("Prepares the first invoice run for a new client, for a human to approve.")
+        .capability(CAPABILITY, Duration.ofSeconds(2), "0")
+        .tools(BillingTriggerTool.NAME)
+        .build();
+  }
+
+  @Override
+  public CompletionStage<StepOutcome> run(StepContext step) {
+    String client;
+    try {
+      client = Inputs.text(step.input(), "client");
+    } catch (Inputs.Invalid e) {
+      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
+    }
+    JsonNode amount = step.input().get("amountEur");
+    if (amount == null || !amount.isNumber() || amount.decimalValue().signum() <= 0) {
+      return CompletableFuture.completedFuture(StepOutcome.permanent("input.amountEur must be a positive number"));
+    }
+    ObjectNode call = JsonNodeFactory.instance.objectNode();
+    call.put("client", client);
+    call.put("amountEur", amount.decimalValue());
+    call.put("plan", Inputs.optionalText(step.input(), "plan").orElse("monthly"));
+    step.note("billing is irreversible: proposing it for approval instead of running it");
+    return CompletableFuture.completedFuture(StepOutcome.propose(BillingTriggerTool.NAME, call,
+        "Start " + call.get("plan").asText() + " billing of EUR " + amount.decimalValue().toPlainString()
+            + " for " + client + ", whose onboarding is complete."));
+  }
+}

@@ -1,0 +1,55 @@
+package dev.troupe.agents;
+
+import dev.troupe.agents.tools.BillingTriggerTool;
+import dev.troupe.agents.tools.CrmRecordTool;
+import dev.troupe.agents.tools.EmailSendTool;
+import dev.troupe.config.TroupeSettings;
+import dev.troupe.runtime.TroupeComponents;
+import dev.troupe.runtime.agent.AgentClasses;
+import dev.troupe.runtime.agent.AgentRegistration;
+import dev.troupe.runtime.model.ModelGateway;
+import dev.troupe.runtime.tool.Tool;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a node runs out of the box, all on the offline {@code local} model: the agents of the two
+ * example workflows (client onboarding; research → outreach → report) and their local tools, plus
+ * whatever {@code troupe.agents.registrations} and {@code troupe.agents.tools} add.
+ */
+public final class BuiltIns {
+  private BuiltIns() {}
+
+  public static List<AgentRegistration> agents() {
+    return List.of(
+        new AgentRegistration(new SummarizerAgent(), 3),
+        AgentRegistration.of(new ComplianceAgent()),
+        AgentRegistration.of(new LetterAgent()),
+        AgentRegistration.of(new CrmAgent()),
+        AgentRegistration.of(new BillingAgent()),
+        AgentRegistration.of(new ResearchAgent()),
+        new AgentRegistration(new OutreachWriterAgent(), 2),
+        AgentRegistration.of(new OutreachSenderAgent()),
+        AgentRegistration.of(new ReportAgent()));
+  }
+
+  public static List<Tool> tools(Path dataDir, Clock clock) {
+    return List.of(new CrmRecordTool(dataDir, clock), new BillingTriggerTool(dataDir, clock),
+        new EmailSendTool(dataDir, clock));
+  }
+
+  /** The built-ins (unless {@code troupe.agents.built-in = off}) and the configured classes. */
+  public static TroupeComponents components(TroupeSettings settings) {
+    ClassLoader loader = BuiltIns.class.getClassLoader();
+    List<AgentRegistration> agents = new ArrayList<>();
+    List<Tool> tools = new ArrayList<>(tools(settings.dataDir(), Clock.systemUTC()));
+    if (settings.agents().builtIn()) {
+      agents.addAll(agents());
+    }
+    agents.addAll(AgentClasses.registrations(settings.agents(), loader));
+    tools.addAll(AgentClasses.tools(settings.agents(), loader));
+    return new TroupeComponents(agents, tools, ModelGateway.allTiers(new LocalModel()));
+  }
+}

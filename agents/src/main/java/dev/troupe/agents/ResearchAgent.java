@@ -1,0 +1,59 @@
+package dev.troupe.agents;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.runtime.agent.Agent;
+import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.agent.StepContext;
+import dev.troupe.runtime.agent.StepOutcome;
+import dev.troupe.runtime.model.ModelRequest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code company.research}: a short profile of a company from the notes given (offline: it does
+ * not browse). {@code {"company": "...", "notes"?: "..."}} → {@code {"company", "profile",
+ * "talkingPoints": [...]}}.
+ */
+public final class ResearchAgent implements Agent {
+  public static final String CAPABILITY = "company.research";
+
+  @Override
+  public AgentDefinition definition() {
+    return AgentDefinition.builder("researcher")
+        .role("Builds a short company profile and talking points for outreach.")
+        .capability(CAPABILITY, Duration.ofSeconds(5), "0.003")
+        .modelTier("reasoning")
+        .build();
+  }
+
+  @Override
+  public CompletionStage<StepOutcome> run(StepContext step) {
+    String company;
+    try {
+      company = Inputs.text(step.input(), "company");
+    } catch (Inputs.Invalid e) {
+      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
+    }
+    String notes = Inputs.optionalText(step.input(), "notes")
+        .orElse(company + " is a company we have not worked with before. No public notes were provided.");
+    if (Inputs.optionalText(step.input(), "notes").isEmpty()) {
+      step.note("no notes for " + company + "; the profile says so instead of guessing");
+    }
+    return step.model().complete(new ModelRequest("Profile the company in three sentences.", notes, 80))
+        .thenApply(reply -> {
+          ObjectNode output = JsonNodeFactory.instance.objectNode();
+          output.put("company", company);
+          output.put("profile", reply.text());
+          ArrayNode points = output.putArray("talkingPoints");
+          for (String sentence : reply.text().split("(?<=[.!?])\\s+")) {
+            if (!sentence.isBlank()) {
+              points.add(sentence.strip());
+            }
+          }
+          return StepOutcome.completed(output, 0.8);
+        });
+  }
+}

@@ -1,0 +1,27 @@
+package dev.troupe.runtime.agent;
+
+import dev.troupe.config.AgentSettings;
+import dev.troupe.config.SupervisionSettings;
+import dev.troupe.persistence.AuditChain;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.runtime.model.ModelGateway;
+import dev.troupe.runtime.tool.ToolRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+
+/** What every agent entity needs from the node it runs on. */
+public record AgentDependencies(
+    AgentCatalog catalog,
+    ModelGateway models,
+    ToolRegistry tools,
+    Executor executor,
+    ActorRef<Topic.Command<MarketplaceRegistry.Command>> marketplace,
+    Delegator delegator,
+    AgentSettings settings,
+    Duration stepTimeout,
+    SupervisionSettings supervision,
+    AuditChain chain,
+    Clock clock) {}

@@ -1,0 +1,376 @@
+package dev.troupe.runtime.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.persistence.AuditActor;
+import dev.troupe.persistence.AuditContext;
+import dev.troupe.persistence.AuditChain;
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.persistence.TroupeSerializable;
+import dev.troupe.runtime.agent.AgentEvent.StepActivity;
+import dev.troupe.runtime.market.Advertisement;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One agent instance as a persistent actor. It journals what it does (steps accepted, each model
+ * and tool call, decisions, notes, outcomes), enforces its own limits, answers a redelivered step
+ * from its journal instead of running it twice, keeps its reputation, and advertises itself to
+ * the marketplace. The agent's code runs on the agent dispatcher: whatever it does fails only its
+ * own step. A crash of this actor restarts it with backoff and it recovers from its journal.
+ */
+public final class AgentEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<AgentEntity.Command, JournalEntry, AgentState> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Agent");
+  public static final String TAG = "agent";
+
+  // ---- protocol ----
+
+  public sealed interface Command extends TroupeSerializable {}
+
+  /** Starts the instance (if it is not running) and makes it advertise. */
+  public enum Wake implements Command { INSTANCE }
+
+  /** Run one attempt of a step and report to {@code replyTo}. */
+  public record RunStep(
+      String taskId, String stepId, int attempt, String capability, JsonNode input, String goal, List<String> guidance,
+      Map<String, JsonNode> dependencies, String tenant, String traceId, ActorRef<StepReport> replyTo)
+      implements Command {}
+
+  public record GetStatus(ActorRef<AgentView> replyTo) implements Command {}
+
+  private record Recorded(AgentEvent event) implements Command {}
+
+  private record Finished(RunStep step, StepOutcome outcome, Usage usage, long latencyMs) implements Command {}
+
+  private enum AdvertiseTick implements Command { INSTANCE }
+
+  private enum CooldownOver implements Command { INSTANCE }
+
+  private enum SettleInterrupted implements Command { INSTANCE }
+
+  /** How an attempt ended, with what it used and did, as this agent's journal recorded it. */
+  public record StepReport(
+      String taskId, String stepId, int attempt, String agentId, StepOutcome outcome, Usage usage, long latencyMs,
+      List<StepActivity> activity) implements TroupeSerializable {}
+
+  /** The instance as an operator sees it. */
+  public record AgentView(
+      String agentId, String type, String role, List<CapabilityOffer> capabilities, AgentStatus status, int inFlight,
+      long completed, long failed, double reputation, int notes) implements TroupeSerializable {}
+
+  // ---- wiring ----
+
+  public static Behavior<Command> create(EntityContext<Command> entity, AgentDependencies deps) {
+    var supervision = deps.supervision();
+    return Behaviors.supervise(Behaviors.<Command>withTimers(timers -> Behaviors.<Command>setup(context ->
+            new AgentEntity(context, timers, entity.getEntityId(), deps))))
+        .onFailure(SupervisorStrategy.restartWithBackoff(
+            supervision.minBackoff(), supervision.maxBackoff(), supervision.randomFactor()));
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final String agentId;
+  private final AgentDependencies deps;
+  private final Optional<AgentCatalog.Instance> instance;
+  /** Steps whose code runs in this incarnation, with who waits for each. Not persisted. */
+  private final Map<String, List<ActorRef<StepReport>>> running = new HashMap<>();
+
+  private AgentEntity(
+      ActorContext<Command> context, TimerScheduler<Command> timers, String agentId, AgentDependencies deps) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
+        SupervisorStrategy.restartWithBackoff(deps.supervision().minBackoff(), deps.supervision().maxBackoff(),
+            deps.supervision().randomFactor()));
+    this.context = context;
+    this.timers = timers;
+    this.agentId = agentId;
+    this.deps = deps;
+    this.instance = deps.catalog().instance(agentId);
+  }
+
+  @Override
+  public AgentState emptyState() {
+    return AgentState.empty(agentId);
+  }
+
+  @Override
+  public Set<String> tagsFor(JournalEntry event) {
+    return Set.of(TAG);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(deps.settings().snapshotEvery(), 2);
+  }
+
+  @Override
+  public EventHandler<AgentState, JournalEntry> eventHandler() {
+    Duration halfLife = deps.settings().reputationHalfLife();
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, entry) -> state.apply(entry, halfLife));
+  }
+
+  @Override
+  public SignalHandler<AgentState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .onSignal(PostStop.instance(), state -> withdraw("stopped"))
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, JournalEntry, AgentState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Wake.class, this::onWake)
+        .onCommand(RunStep.class, this::onRunStep)
+        .onCommand(GetStatus.class, (state, get) -> Effect().reply(get.replyTo(), view(state)))
+        .onCommand(Recorded.class, this::onRecorded)
+        .onCommand(Finished.class, this::onFinished)
+        .onCommand(AdvertiseTick.class, (state, tick) -> Effect().none().thenRun(this::advertise).thenNoReply())
+        .onCommand(CooldownOver.class, this::onCooldownOver)
+        .onCommand(SettleInterrupted.class, this::onSettleInterrupted)
+        .build();
+  }
+
+  // ---- commands ----
+
+  private ReplyEffect<JournalEntry, AgentState> onWake(AgentState state, Wake wake) {
+    if (instance.isEmpty()) {
+      context.getLog().warn("Agent {} is not configured on this node; it does not advertise", agentId);
+      return Effect().noReply();
+    }
+    AgentDefinition d = instance.get().definition();
+    AgentEvent.AgentConfigured configured = new AgentEvent.AgentConfigured(agentId, d.type(), d.role(),
+        d.capabilities(), d.tools(), d.modelTier(), d.limits());
+    if (configured.equals(state.configuration())) {
+      return Effect().none().thenRun(this::advertise).thenNoReply();
+    }
+    return persist(state, AuditActor.system("agents"), null, null, configured).thenRun(this::advertise).thenNoReply();
+  }
+
+  private ReplyEffect<JournalEntry, AgentState> onRunStep(AgentState state, RunStep step) {
+    if (instance.isEmpty()) {
+      step.replyTo().tell(report(step, StepOutcome.retryable("agent " + agentId + " is not configured on this node"),
+          Usage.NONE, 0, List.of()));
+      return Effect().noReply();
+    }
+    Optional<AgentState.FinishedStep> done = state.finishedStep(step.stepId())
+        .filter(finished -> finished.attempt() == step.attempt());
+    if (done.isPresent()) {
+      // A redelivery of an attempt that already ended: the same answer, no second run.
+      AgentState.FinishedStep f = done.get();
+      step.replyTo().tell(report(step, f.outcome(), f.usage(), f.latencyMs(), f.activity()));
+      return Effect().noReply();
+    }
+    List<ActorRef<StepReport>> waiting = running.get(step.stepId());
+    if (waiting != null) {
+      waiting.add(step.replyTo());
+      return Effect().noReply();
+    }
+    Instant now = deps.clock().instant();
+    Optional<String> refusal = state.refusal(now, instance.get().definition().limits(), running.size());
+    if (refusal.isPresent()) {
+      return persist(state, AuditActor.agent(agentId), step.taskId(), step.traceId(),
+              new AgentEvent.StepRefused(step.taskId(), step.stepId(), step.attempt(), refusal.get()))
+          .thenRun(s -> step.replyTo().tell(report(step, StepOutcome.retryable(refusal.get()), Usage.NONE, 0, List.of())))
+          .thenNoReply();
+    }
+    return persist(state, AuditActor.agent(agentId), step.taskId(), step.traceId(),
+            new AgentEvent.StepAccepted(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input()))
+        .thenRun(s -> start(s, step))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<JournalEntry, AgentState> onRecorded(AgentState state, Recorded recorded) {
+    String stepId = recorded.event() instanceof StepActivity a ? a.stepId()
+        : recorded.event() instanceof AgentEvent.NoteRemembered n ? n.stepId()
+        : recorded.event() instanceof AgentEvent.DelegationRequested d ? d.stepId() : null;
+    AgentState.InFlightStep step = stepId == null ? null : state.inFlight().get(stepId);
+    AuditContext context = new AuditContext(deps.clock().instant(), AuditActor.agent(agentId),
+        step == null ? null : step.traceId(), step == null ? null : step.taskId());
+    return Effect().persist(deps.chain().after(state.chainHead()).add(context, recorded.event()).entries())
+        .thenNoReply();
+  }
+
+  private ReplyEffect<JournalEntry, AgentState> onFinished(AgentState state, Finished finished) {
+    RunStep step = finished.step();
+    Duration p95 = instance.flatMap(i -> i.definition().offer(step.capability()))
+        .map(offer -> offer.sla().p95Latency()).orElse(Duration.ofDays(1));
+    boolean withinSla = finished.latencyMs() <= p95.toMillis();
+    AgentEvent.StepFinished event = new AgentEvent.StepFinished(step.taskId(), step.stepId(), step.attempt(),
+        step.capability(), finished.outcome(), finished.usage(), finished.latencyMs(), withinSla);
+    boolean countsAgainst = Reputation.credit(finished.outcome(), withinSla) == 0.0;
+    boolean degrade = countsAgainst && state.status() != AgentStatus.DEGRADED
+        && state.consecutiveFailures() + 1 >= deps.settings().degradeAfterFailures();
+    var batch = deps.chain().after(state.chainHead()).add(audit(step.taskId(), step.traceId()), event);
+    if (degrade) {
+      batch.add(audit(null, null), new AgentEvent.AgentDegraded(
+          (state.consecutiveFailures() + 1) + " failed steps in a row; last: " + describe(finished.outcome())));
+    }
+    return Effect().persist(batch.entries())
+        .thenRun(s -> {
+          List<ActorRef<StepReport>> waiters = running.remove(step.stepId());
+          List<StepActivity> activity = s.finishedStep(step.stepId()).map(AgentState.FinishedStep::activity)
+              .orElse(List.of());
+          StepReport report = report(step, finished.outcome(), finished.usage(), finished.latencyMs(), activity);
+          if (waiters != null) {
+            waiters.forEach(waiter -> waiter.tell(report));
+          }
+          if (degrade) {
+            context.getLog().warn("Agent {} withdraws for {}: {} failed steps in a row", agentId,
+                deps.settings().degradedCooldown(), s.consecutiveFailures());
+            timers.startSingleTimer(CooldownOver.INSTANCE, CooldownOver.INSTANCE, deps.settings().degradedCooldown());
+          }
+          advertise(s);
+        })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<JournalEntry, AgentState> onCooldownOver(AgentState state, CooldownOver over) {
+    if (state.status() != AgentStatus.DEGRADED) {
+      return Effect().noReply();
+    }
+    return persist(state, AuditActor.system("agents"), null, null,
+            new AgentEvent.AgentRestored("cool-down of " + deps.settings().degradedCooldown() + " over"))
+        .thenRun(this::advertise)
+        .thenNoReply();
+  }
+
+  /**
+   * Steps the journal shows in flight from before a restart, which no task redelivered within a
+   * step timeout (a redelivery runs them again, with the same step id): the task has moved on,
+   * so settle them as interrupted rather than keep them open forever.
+   */
+  private ReplyEffect<JournalEntry, AgentState> onSettleInterrupted(AgentState state, SettleInterrupted settle) {
+    var batch = deps.chain().after(state.chainHead());
+    Instant cutoff = deps.clock().instant().minus(deps.stepTimeout());
+    int settled = 0;
+    for (AgentState.InFlightStep step : state.inFlight().values()) {
+      if (!running.containsKey(step.stepId()) && step.acceptedAt().isBefore(cutoff)) {
+        batch.add(audit(step.taskId(), step.traceId()), new AgentEvent.StepFinished(step.taskId(), step.stepId(), step.attempt(),
+            step.capability(), StepOutcome.retryable("agent " + agentId + " restarted while the step ran"),
+            Usage.NONE, Duration.between(step.acceptedAt(), deps.clock().instant()).toMillis(), false));
+        settled++;
+      }
+    }
+    if (settled == 0) {
+      return Effect().noReply();
+    }
+    return Effect().persist(batch.entries()).thenNoReply();
+  }
+
+  // ---- effects ----
+
+  private void onRecovered(AgentState state) {
+    if (!state.inFlight().isEmpty()) {
+      timers.startSingleTimer(SettleInterrupted.INSTANCE, SettleInterrupted.INSTANCE,
+          deps.stepTimeout().plusSeconds(1));
+    }
+    context.getSelf().tell(Wake.INSTANCE);
+    timers.startTimerWithFixedDelay(AdvertiseTick.INSTANCE, deps.settings().advertiseInterval());
+  }
+
+  private void start(AgentState state, RunStep step) {
+    AgentCatalog.Instance agent = instance.orElseThrow();
+    List<ActorRef<StepReport>> waiters = new ArrayList<>();
+    waiters.add(step.replyTo());
+    running.put(step.stepId(), waiters);
+    Instant started = deps.clock().instant();
+    StepSession session = new StepSession(agentId, agent.definition(),
+        new StepSession.Request(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input(),
+            step.goal(), step.guidance(), step.dependencies(), step.tenant(), step.traceId()),
+        deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), deps.executor(),
+        state.notes(), state.recent(), event -> context.getSelf().tell(new Recorded(event)),
+        deps.delegator(), deps.clock());
+    CompletionStage<StepOutcome> run = CompletableFuture
+        .supplyAsync(() -> agent.agent().run(session), deps.executor())
+        .thenCompose(stage -> stage == null
+            ? CompletableFuture.completedFuture(StepOutcome.retryable("agent returned no outcome"))
+            : stage)
+        .toCompletableFuture()
+        .orTimeout(deps.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    context.pipeToSelf(run, (outcome, error) -> new Finished(step,
+        error == null ? outcome : StepSession.outcomeOfFailure(agentId, error, deps.stepTimeout()),
+        session.usage(), Duration.between(started, deps.clock().instant()).toMillis()));
+    advertise(state);
+  }
+
+  private void advertise(AgentState state) {
+    if (instance.isEmpty()) {
+      return;
+    }
+    AgentDefinition d = instance.get().definition();
+    deps.marketplace().tell(Topic.publish(new MarketplaceRegistry.Advertise(new Advertisement(agentId, d.type(),
+        d.role(), d.capabilities(), status(state), running.size(), d.limits().maxConcurrentSteps(), state.completed(),
+        state.failed(), state.reputationScore(deps.clock().instant(), deps.settings().reputationHalfLife()),
+        deps.clock().instant()))));
+  }
+
+  private void withdraw(String reason) {
+    deps.marketplace().tell(Topic.publish(new MarketplaceRegistry.Withdraw(agentId, reason)));
+  }
+
+  private AgentStatus status(AgentState state) {
+    if (state.status() == AgentStatus.DEGRADED) {
+      return AgentStatus.DEGRADED;
+    }
+    int max = instance.map(i -> i.definition().limits().maxConcurrentSteps()).orElse(1);
+    return running.size() >= max ? AgentStatus.BUSY : AgentStatus.AVAILABLE;
+  }
+
+  private AgentView view(AgentState state) {
+    AgentDefinition d = instance.map(AgentCatalog.Instance::definition).orElse(null);
+    return new AgentView(agentId, d == null ? null : d.type(), d == null ? null : d.role(),
+        d == null ? List.of() : d.capabilities(), instance.isEmpty() ? AgentStatus.STOPPED : status(state),
+        running.size(), state.completed(), state.failed(),
+        state.reputationScore(deps.clock().instant(), deps.settings().reputationHalfLife()), state.notes().size());
+  }
+
+  private StepReport report(RunStep step, StepOutcome outcome, Usage usage, long latencyMs, List<StepActivity> activity) {
+    return new StepReport(step.taskId(), step.stepId(), step.attempt(), agentId, outcome, usage, latencyMs,
+        List.copyOf(activity));
+  }
+
+  private static String describe(StepOutcome outcome) {
+    return outcome instanceof StepOutcome.Failed f ? f.reason() : outcome.getClass().getSimpleName();
+  }
+
+  private AuditContext audit(String taskId, String traceId) {
+    return new AuditContext(deps.clock().instant(), AuditActor.agent(agentId), traceId, taskId);
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<JournalEntry, AgentState> persist(
+      AgentState state, AuditActor actor, String taskId, String traceId, AgentEvent event) {
+    AuditChain.Batch batch = deps.chain().after(state.chainHead())
+        .add(new AuditContext(deps.clock().instant(), actor, traceId, taskId), event);
+    return Effect().persist(batch.entries());
+  }
+}

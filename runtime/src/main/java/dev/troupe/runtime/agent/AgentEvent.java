@@ -1,0 +1,69 @@
+package dev.troupe.runtime.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.persistence.DomainEvent;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What an agent's journal records. Names are persisted identifiers: never rename, only add.
+ * {@link StepActivity} events are also copied into the task's journal, so a task's timeline shows
+ * every model and tool call made for it.
+ */
+public sealed interface AgentEvent extends DomainEvent {
+
+  /** The definition this instance runs with; written at first start and whenever it changes. */
+  record AgentConfigured(
+      String agentId, String type, String role, List<CapabilityOffer> capabilities, Set<String> tools,
+      String modelTier, AgentLimits limits)
+      implements AgentEvent {}
+
+  /** The agent took a step; written before its code runs. */
+  record StepAccepted(String taskId, String stepId, int attempt, String capability, JsonNode input)
+      implements AgentEvent {}
+
+  /** The agent declined a step, and why (a limit it enforces). */
+  record StepRefused(String taskId, String stepId, int attempt, String reason) implements AgentEvent {}
+
+  /** A long-term note, kept across restarts. */
+  record NoteRemembered(String stepId, String key, String value) implements AgentEvent {}
+
+  /** The step asked a peer for a capability, as a child task. */
+  record DelegationRequested(String stepId, String childTaskId, String capability) implements AgentEvent {}
+
+  /** How the step ended, what it used, and whether it kept the SLA's latency. */
+  record StepFinished(
+      String taskId, String stepId, int attempt, String capability, StepOutcome outcome, Usage usage,
+      long latencyMs, boolean withinSla)
+      implements AgentEvent {}
+
+  /** The agent withdrew from the marketplace. */
+  record AgentDegraded(String reason) implements AgentEvent {}
+
+  /** The agent offers its capabilities again. */
+  record AgentRestored(String reason) implements AgentEvent {}
+
+  /** What happened inside a step: recorded by the agent and copied to the task's journal. */
+  sealed interface StepActivity extends AgentEvent {
+    String stepId();
+  }
+
+  /** One model call: which model, tokens, cost and latency; {@code error} when it failed. */
+  record ModelCalled(
+      String stepId, String model, String tier, long inputTokens, long outputTokens, BigDecimal costUsd,
+      long latencyMs, String error)
+      implements StepActivity {}
+
+  /**
+   * One tool call or refused attempt: {@code outcome} is {@code ok}, {@code refused},
+   * {@code invalid-input}, {@code timeout} or {@code failed}.
+   */
+  record ToolCalled(
+      String stepId, String tool, String idempotencyKey, JsonNode input, JsonNode output, long latencyMs,
+      String outcome, String error)
+      implements StepActivity {}
+
+  /** Why the agent chose what it did. */
+  record DecisionNoted(String stepId, String text) implements StepActivity {}
+}

@@ -1,0 +1,206 @@
+package dev.troupe.runtime.agent;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.persistence.ChainHead;
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.persistence.TroupeSerializable;
+import dev.troupe.runtime.agent.AgentEvent.StepActivity;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * An agent instance as its journal tells it. Pure: the live entity, replay and tests fold events
+ * with {@link #apply}. Bounded: it keeps the last {@value #FINISHED_KEPT} finished steps (to answer
+ * redeliveries without running a step twice) and the last {@value #RECENT_KEPT} outputs (the
+ * short-term memory).
+ */
+public record AgentState(
+    String agentId,
+    AgentEvent.AgentConfigured configuration,
+    AgentStatus status,
+    Map<String, InFlightStep> inFlight,
+    List<FinishedStep> finished,
+    List<Instant> recentAccepts,
+    LocalDate spendDay,
+    BigDecimal spentThatDay,
+    long completed,
+    long failed,
+    int consecutiveFailures,
+    Reputation reputation,
+    Map<String, String> notes,
+    List<AgentMemory.RecentStep> recent,
+    ChainHead chainHead) implements TroupeSerializable {
+
+  public static final int FINISHED_KEPT = 200;
+  public static final int RECENT_KEPT = 10;
+  static final Duration RATE_WINDOW = Duration.ofMinutes(1);
+
+  /** A step the agent accepted and has not finished, with what it did so far. */
+  public record InFlightStep(
+      String taskId, String stepId, int attempt, String capability, JsonNode input, String traceId,
+      Instant acceptedAt, List<StepActivity> activity) {
+    InFlightStep with(StepActivity event) {
+      List<StepActivity> more = new ArrayList<>(activity);
+      more.add(event);
+      return new InFlightStep(taskId, stepId, attempt, capability, input, traceId, acceptedAt, List.copyOf(more));
+    }
+  }
+
+  /** A finished step, kept so a redelivery gets the same answer instead of a second run. */
+  public record FinishedStep(
+      String taskId, String stepId, int attempt, StepOutcome outcome, Usage usage, long latencyMs,
+      List<StepActivity> activity) {}
+
+  public static AgentState empty(String agentId) {
+    return new AgentState(agentId, null, AgentStatus.AVAILABLE, Map.of(), List.of(), List.of(), null,
+        BigDecimal.ZERO, 0, 0, 0, Reputation.fresh(Instant.EPOCH), Map.of(), List.of(), ChainHead.EMPTY);
+  }
+
+  public Optional<FinishedStep> finishedStep(String stepId) {
+    return finished.stream().filter(f -> f.stepId().equals(stepId)).findFirst();
+  }
+
+  /** Spend on the UTC day of {@code now}. */
+  public BigDecimal spentOn(Instant now) {
+    return day(now).equals(spendDay) ? spentThatDay : BigDecimal.ZERO;
+  }
+
+  @JsonIgnore
+  public double reputationScore(Instant now, Duration halfLife) {
+    return reputation.score(now, halfLife);
+  }
+
+  /**
+   * Why this agent must decline a new step now, if it must. {@code running} counts steps whose
+   * code is running in this incarnation (the journal's in-flight list may hold steps from before
+   * a restart, which are settled separately).
+   */
+  public Optional<String> refusal(Instant now, AgentLimits limits, int running) {
+    if (running >= limits.maxConcurrentSteps()) {
+      return Optional.of("agent " + agentId + " is running " + running + " steps, its limit is "
+          + limits.maxConcurrentSteps());
+    }
+    long lastMinute = recentAccepts.stream().filter(t -> t.isAfter(now.minus(RATE_WINDOW))).count();
+    if (lastMinute >= limits.stepsPerMinute()) {
+      return Optional.of("agent " + agentId + " accepted " + lastMinute + " steps in the last minute, its limit is "
+          + limits.stepsPerMinute());
+    }
+    BigDecimal spent = spentOn(now);
+    if (spent.compareTo(limits.spendPerDayUsd()) >= 0) {
+      return Optional.of("agent " + agentId + " spent $" + spent.toPlainString() + " today, its daily limit is $"
+          + limits.spendPerDayUsd().toPlainString());
+    }
+    return Optional.empty();
+  }
+
+  public AgentState apply(JournalEntry entry, Duration reputationHalfLife) {
+    Instant at = entry.stamp().at();
+    AgentState next = fold((AgentEvent) entry.event(), at, entry.stamp().traceId(), reputationHalfLife);
+    return next.withHead(chainHead.after(entry.stamp()));
+  }
+
+  private AgentState fold(AgentEvent event, Instant at, String traceId, Duration halfLife) {
+    if (event instanceof AgentEvent.AgentConfigured e) {
+      return new AgentState(agentId, e, status, inFlight, finished, recentAccepts, spendDay, spentThatDay,
+          completed, failed, consecutiveFailures, reputation, notes, recent, chainHead);
+    }
+    if (event instanceof AgentEvent.StepAccepted e) {
+      Map<String, InFlightStep> steps = new LinkedHashMap<>(inFlight);
+      steps.put(e.stepId(), new InFlightStep(e.taskId(), e.stepId(), e.attempt(), e.capability(), e.input(),
+          traceId, at, List.of()));
+      List<Instant> accepts = new ArrayList<>();
+      for (Instant t : recentAccepts) {
+        if (t.isAfter(at.minus(RATE_WINDOW))) {
+          accepts.add(t);
+        }
+      }
+      accepts.add(at);
+      return new AgentState(agentId, configuration, status, Map.copyOf(steps), finished, List.copyOf(accepts),
+          spendDay, spentThatDay, completed, failed, consecutiveFailures, reputation, notes, recent, chainHead);
+    }
+    if (event instanceof StepActivity e) {
+      InFlightStep step = inFlight.get(e.stepId());
+      if (step == null) {
+        return this;
+      }
+      Map<String, InFlightStep> steps = new LinkedHashMap<>(inFlight);
+      steps.put(e.stepId(), step.with(e));
+      return new AgentState(agentId, configuration, status, Map.copyOf(steps), finished, recentAccepts, spendDay,
+          spentThatDay, completed, failed, consecutiveFailures, reputation, notes, recent, chainHead);
+    }
+    if (event instanceof AgentEvent.NoteRemembered e) {
+      Map<String, String> more = new TreeMap<>(notes);
+      more.put(e.key(), e.value());
+      return new AgentState(agentId, configuration, status, inFlight, finished, recentAccepts, spendDay,
+          spentThatDay, completed, failed, consecutiveFailures, reputation, Map.copyOf(more), recent, chainHead);
+    }
+    if (event instanceof AgentEvent.StepFinished e) {
+      return finish(e, at, halfLife);
+    }
+    if (event instanceof AgentEvent.AgentDegraded) {
+      return withStatus(AgentStatus.DEGRADED);
+    }
+    if (event instanceof AgentEvent.AgentRestored) {
+      return new AgentState(agentId, configuration, AgentStatus.AVAILABLE, inFlight, finished, recentAccepts,
+          spendDay, spentThatDay, completed, failed, 0, reputation, notes, recent, chainHead);
+    }
+    // StepRefused and DelegationRequested change nothing but the chain.
+    return this;
+  }
+
+  private AgentState finish(AgentEvent.StepFinished e, Instant at, Duration halfLife) {
+    Map<String, InFlightStep> steps = new LinkedHashMap<>(inFlight);
+    InFlightStep step = steps.remove(e.stepId());
+    List<StepActivity> activity = step == null ? List.of() : step.activity();
+    List<FinishedStep> done = new ArrayList<>(finished);
+    done.removeIf(f -> f.stepId().equals(e.stepId()));
+    done.add(new FinishedStep(e.taskId(), e.stepId(), e.attempt(), e.outcome(), e.usage(), e.latencyMs(), activity));
+    while (done.size() > FINISHED_KEPT) {
+      done.remove(0);
+    }
+    boolean ok = e.outcome() instanceof StepOutcome.Completed;
+    boolean counted = Reputation.credit(e.outcome(), e.withinSla()) >= 0;
+    List<AgentMemory.RecentStep> window = recent;
+    if (e.outcome() instanceof StepOutcome.Completed c && step != null) {
+      List<AgentMemory.RecentStep> more = new ArrayList<>(recent);
+      more.add(new AgentMemory.RecentStep(e.taskId(), e.capability(), step.input(), c.output()));
+      while (more.size() > RECENT_KEPT) {
+        more.remove(0);
+      }
+      window = List.copyOf(more);
+    }
+    LocalDate today = day(at);
+    BigDecimal spent = today.equals(spendDay) ? spentThatDay.add(e.usage().costUsd()) : e.usage().costUsd();
+    return new AgentState(agentId, configuration, status, Map.copyOf(steps), List.copyOf(done), recentAccepts,
+        today, spent,
+        completed + (ok ? 1 : 0),
+        failed + (e.outcome() instanceof StepOutcome.Failed ? 1 : 0),
+        ok ? 0 : counted ? consecutiveFailures + 1 : consecutiveFailures,
+        reputation.record(e.outcome(), e.withinSla(), at, halfLife),
+        notes, window, chainHead);
+  }
+
+  private AgentState withStatus(AgentStatus newStatus) {
+    return new AgentState(agentId, configuration, newStatus, inFlight, finished, recentAccepts, spendDay,
+        spentThatDay, completed, failed, consecutiveFailures, reputation, notes, recent, chainHead);
+  }
+
+  private AgentState withHead(ChainHead head) {
+    return new AgentState(agentId, configuration, status, inFlight, finished, recentAccepts, spendDay,
+        spentThatDay, completed, failed, consecutiveFailures, reputation, notes, recent, head);
+  }
+
+  private static LocalDate day(Instant at) {
+    return at.atZone(ZoneOffset.UTC).toLocalDate();
+  }
+}

@@ -1,0 +1,322 @@
+package dev.troupe.runtime.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.persistence.CanonicalJson;
+import dev.troupe.runtime.agent.AgentEvent.DecisionNoted;
+import dev.troupe.runtime.agent.AgentEvent.ModelCalled;
+import dev.troupe.runtime.agent.AgentEvent.ToolCalled;
+import dev.troupe.runtime.model.ModelClient;
+import dev.troupe.runtime.model.ModelReply;
+import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.runtime.tool.Tool;
+import dev.troupe.runtime.tool.ToolCall;
+import dev.troupe.runtime.tool.ToolException;
+import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.runtime.tool.ToolSpec;
+import dev.troupe.runtime.tool.Tools;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The {@link StepContext} of one step: it enforces the agent's tool grants and tool schemas,
+ * meters every model call, and reports everything the step does to {@code recorder} as agent
+ * events, in order. The agent entity persists them; the test kit collects them.
+ */
+public final class StepSession implements StepContext {
+
+  /** What the step was asked. */
+  public record Request(
+      String taskId, String stepId, int attempt, String capability, JsonNode input, String goal,
+      List<String> guidance, Map<String, JsonNode> dependencies, String tenant, String traceId) {
+    public Request {
+      guidance = guidance == null ? List.of() : List.copyOf(guidance);
+      dependencies = dependencies == null ? Map.of() : Map.copyOf(dependencies);
+      goal = goal == null ? "" : goal;
+    }
+  }
+
+  private final String agentId;
+  private final AgentDefinition definition;
+  private final Request request;
+  private final ModelClient model;
+  private final ToolRegistry toolRegistry;
+  private final Executor executor;
+  private final Consumer<AgentEvent> recorder;
+  private final Delegator delegator;
+  private final Clock clock;
+  private final Memory memory;
+  private final AtomicReference<Usage> usage = new AtomicReference<>(Usage.NONE);
+  private final AtomicInteger toolCalls = new AtomicInteger();
+  private final AtomicInteger delegations = new AtomicInteger();
+
+  public StepSession(
+      String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
+      Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
+      Consumer<AgentEvent> recorder, Delegator delegator, Clock clock) {
+    this.agentId = agentId;
+    this.definition = definition;
+    this.request = request;
+    this.model = new MeteredModel(model);
+    this.toolRegistry = toolRegistry;
+    this.executor = executor;
+    this.recorder = recorder;
+    this.delegator = delegator;
+    this.clock = clock;
+    this.memory = new Memory(notes, recent);
+  }
+
+  /** What the step has used so far, as the runtime measured it. */
+  public Usage usage() {
+    return usage.get();
+  }
+
+  @Override
+  public String taskId() {
+    return request.taskId();
+  }
+
+  @Override
+  public String stepId() {
+    return request.stepId();
+  }
+
+  @Override
+  public int attempt() {
+    return request.attempt();
+  }
+
+  @Override
+  public String capability() {
+    return request.capability();
+  }
+
+  @Override
+  public JsonNode input() {
+    return request.input();
+  }
+
+  @Override
+  public String goal() {
+    return request.goal();
+  }
+
+  @Override
+  public List<String> guidance() {
+    return request.guidance();
+  }
+
+  @Override
+  public Map<String, JsonNode> dependencies() {
+    return request.dependencies();
+  }
+
+  @Override
+  public ModelClient model() {
+    return model;
+  }
+
+  @Override
+  public Tools tools() {
+    return tools;
+  }
+
+  @Override
+  public AgentMemory memory() {
+    return memory;
+  }
+
+  @Override
+  public void note(String decision) {
+    recorder.accept(new DecisionNoted(request.stepId(), decision));
+  }
+
+  @Override
+  public CompletionStage<JsonNode> delegate(String capability, JsonNode input) {
+    int n = delegations.incrementAndGet();
+    String childTaskId = "tsk_" + HexFormat.of().formatHex(CanonicalJson.sha256()
+        .digest((request.stepId() + "#delegate-" + n).getBytes(StandardCharsets.UTF_8)), 0, 16);
+    recorder.accept(new AgentEvent.DelegationRequested(request.stepId(), childTaskId, capability));
+    return delegator.delegate(new Delegator.Delegation(agentId, request.taskId(), request.stepId(), childTaskId,
+        request.tenant(), request.traceId(), capability, input));
+  }
+
+  private long millisSince(Instant start) {
+    return Duration.between(start, clock.instant()).toMillis();
+  }
+
+  private final class MeteredModel implements ModelClient {
+    private final ModelClient delegate;
+
+    MeteredModel(ModelClient delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public CompletionStage<ModelReply> complete(ModelRequest modelRequest) {
+      Instant start = clock.instant();
+      CompletionStage<ModelReply> call;
+      try {
+        call = delegate.complete(modelRequest);
+      } catch (RuntimeException e) {
+        call = CompletableFuture.failedFuture(e);
+      }
+      return call.whenComplete((reply, error) -> {
+        long latency = millisSince(start);
+        if (error != null) {
+          recorder.accept(new ModelCalled(request.stepId(), delegate.name(), definition.modelTier(), 0, 0,
+              BigDecimal.ZERO, latency, describe(error)));
+          usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 1, 0), Usage::plus);
+          return;
+        }
+        recorder.accept(new ModelCalled(request.stepId(), reply.model(), definition.modelTier(),
+            reply.inputTokens(), reply.outputTokens(), reply.costUsd(), latency, null));
+        usage.accumulateAndGet(new Usage(reply.inputTokens(), reply.outputTokens(), reply.costUsd(), 1, 0),
+            Usage::plus);
+      });
+    }
+  }
+
+  private final Tools tools = new Tools() {
+    @Override
+    public Set<String> granted() {
+      return definition.tools();
+    }
+
+    @Override
+    public Optional<ToolSpec> spec(String tool) {
+      return definition.tools().contains(tool) ? toolRegistry.tool(tool).map(Tool::spec) : Optional.empty();
+    }
+
+    @Override
+    public CompletionStage<JsonNode> call(String name, JsonNode input) {
+      String key = request.stepId() + "/tool-" + toolCalls.incrementAndGet();
+      Optional<Tool> tool = toolRegistry.tool(name);
+      if (!definition.tools().contains(name) || tool.isEmpty()) {
+        return refuse(name, key, input, ToolException.Kind.REFUSED,
+            "agent " + agentId + " was not granted the tool " + name);
+      }
+      ToolSpec spec = tool.get().spec();
+      if (!spec.reversible()) {
+        return refuse(name, key, input, ToolException.Kind.REFUSED, "tool " + name
+            + " is irreversible: return StepOutcome.propose(...) so a human can approve the call");
+      }
+      List<String> errors = input == null ? List.of("input is missing") : toolRegistry.validate(name, input);
+      if (!errors.isEmpty()) {
+        return refuse(name, key, input, ToolException.Kind.INVALID_INPUT,
+            "input does not match the schema of " + name + ": " + String.join("; ", errors));
+      }
+      Instant start = clock.instant();
+      ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, key, input);
+      CompletableFuture<JsonNode> result = CompletableFuture
+          .supplyAsync(() -> tool.get().call(call), executor)
+          .thenCompose(stage -> stage)
+          .toCompletableFuture()
+          .orTimeout(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      return result.handle((output, error) -> {
+        long latency = millisSince(start);
+        usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
+        if (error == null) {
+          recorder.accept(new ToolCalled(request.stepId(), name, key, input, output, latency, "ok", null));
+          return output;
+        }
+        Throwable cause = unwrap(error);
+        boolean timedOut = cause instanceof TimeoutException;
+        String why = timedOut ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
+        recorder.accept(new ToolCalled(request.stepId(), name, key, input, null, latency,
+            timedOut ? "timeout" : "failed", why));
+        throw new CompletionException(new ToolException(
+            timedOut ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
+      });
+    }
+
+    private CompletionStage<JsonNode> refuse(
+        String name, String key, JsonNode input, ToolException.Kind kind, String why) {
+      recorder.accept(new ToolCalled(request.stepId(), name, key, input, null, 0,
+          kind == ToolException.Kind.REFUSED ? "refused" : "invalid-input", why));
+      return CompletableFuture.failedFuture(new ToolException(kind, why));
+    }
+  };
+
+  private final class Memory implements AgentMemory {
+    private final Map<String, String> notes;
+    private final List<RecentStep> recent;
+
+    Memory(Map<String, String> notes, List<RecentStep> recent) {
+      this.notes = new ConcurrentHashMap<>(notes);
+      this.recent = List.copyOf(recent);
+    }
+
+    @Override
+    public List<RecentStep> recent() {
+      return recent;
+    }
+
+    @Override
+    public Optional<String> note(String key) {
+      return Optional.ofNullable(notes.get(key));
+    }
+
+    @Override
+    public Map<String, String> notes() {
+      return Map.copyOf(notes);
+    }
+
+    @Override
+    public void remember(String key, String value) {
+      notes.put(key, value);
+      recorder.accept(new AgentEvent.NoteRemembered(request.stepId(), key, value));
+    }
+  }
+
+  /**
+   * The outcome of a step whose code failed instead of answering: retryable, with the reason.
+   * Used by the agent entity and the test kit alike.
+   */
+  public static StepOutcome outcomeOfFailure(String agentId, Throwable error, Duration stepTimeout) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof TimeoutException) {
+      return StepOutcome.retryable("agent " + agentId + " did not finish the step within " + stepTimeout);
+    }
+    return StepOutcome.retryable("agent code failed: " + describe(cause));
+  }
+
+  static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static String describe(Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof ToolException) {
+      return cause.getMessage();
+    }
+    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+  }
+}

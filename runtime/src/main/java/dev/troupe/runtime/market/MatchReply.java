@@ -1,0 +1,27 @@
+package dev.troupe.runtime.market;
+
+import dev.troupe.persistence.TroupeSerializable;
+import java.util.List;
+import java.util.SortedSet;
+
+/** The marketplace's answer to a match request. */
+public sealed interface MatchReply extends TroupeSerializable {
+  /** Qualified agents, best first. */
+  record CapabilityMatch(String capability, List<Candidate> ranked) implements MatchReply {}
+
+  /** No agent advertises the capability; {@code known} lists those that are. */
+  record UnknownCapability(String capability, SortedSet<String> known) implements MatchReply {}
+
+  /** Agents offer it, but none qualifies now; {@code reasons} says why, per agent. */
+  record NoneAvailable(String capability, List<String> reasons) implements MatchReply {}
+
+  static String describe(MatchReply reply) {
+    if (reply instanceof UnknownCapability u) {
+      return "no agent offers '" + u.capability() + "' (known: " + String.join(", ", u.known()) + ")";
+    }
+    if (reply instanceof NoneAvailable n) {
+      return "no agent for '" + n.capability() + "' is available: " + String.join("; ", n.reasons());
+    }
+    return "matched";
+  }
+}

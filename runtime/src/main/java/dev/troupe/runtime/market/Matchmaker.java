@@ -1,0 +1,89 @@
+package dev.troupe.runtime.market;
+
+import dev.troupe.runtime.agent.AgentStatus;
+import dev.troupe.runtime.agent.CapabilityOffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Ranks advertised agents for a capability. Pure. Only agents that offer the capability, are
+ * available and fit the constraints qualify. Those whose reputation is within
+ * {@value #REPUTATION_TOLERANCE} of the best form the top tier and count as equally reputable:
+ * otherwise one early success would win an instance every later step, and its siblings could never
+ * build a record. Within the top tier, lower load (in-flight steps over the agent's limit) wins,
+ * then lower cost; agents still equal take turns, by {@code turn}, so work spreads across
+ * instances. Agents below the top tier follow, best reputation first.
+ */
+public final class Matchmaker {
+  static final double REPUTATION_TOLERANCE = 0.1;
+
+  private Matchmaker() {}
+
+  public static MatchReply rank(
+      Collection<Advertisement> ads, String capability, MatchConstraints constraints, Set<String> exclude, long turn) {
+    SortedSet<String> known = new TreeSet<>();
+    List<Candidate> qualified = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    for (Advertisement ad : ads) {
+      ad.capabilities().forEach(offer -> known.add(offer.capability()));
+      var offer = ad.offer(capability);
+      if (offer.isEmpty()) {
+        continue;
+      }
+      String why = disqualified(ad, offer.get(), constraints, exclude);
+      if (why != null) {
+        reasons.add(why);
+        continue;
+      }
+      qualified.add(new Candidate(ad.agentId(), ad.reputation(), ad.inFlight(), ad.maxConcurrent(),
+          offer.get().sla().costUsdPerCall(), offer.get().sla().p95Latency()));
+    }
+    if (!known.contains(capability)) {
+      return new MatchReply.UnknownCapability(capability, known);
+    }
+    if (qualified.isEmpty()) {
+      reasons.sort(Comparator.naturalOrder());
+      return new MatchReply.NoneAvailable(capability, reasons);
+    }
+    double best = qualified.stream().mapToDouble(Candidate::reputation).max().orElse(0);
+    Comparator<Candidate> order = Comparator
+        // The top tier sorts first (-2 is below any -reputation); below it, higher reputation first.
+        .comparingDouble((Candidate c) -> c.reputation() >= best - REPUTATION_TOLERANCE ? -2.0 : -c.reputation())
+        .thenComparingDouble(Candidate::load)
+        .thenComparing(Candidate::costUsdPerCall);
+    qualified.sort(order.thenComparing(Candidate::agentId));
+    int ties = 1;
+    while (ties < qualified.size() && order.compare(qualified.get(0), qualified.get(ties)) == 0) {
+      ties++;
+    }
+    List<Candidate> ranked = new ArrayList<>(qualified.size());
+    int start = (int) Math.floorMod(turn, (long) ties);
+    for (int i = 0; i < ties; i++) {
+      ranked.add(qualified.get((start + i) % ties));
+    }
+    ranked.addAll(qualified.subList(ties, qualified.size()));
+    return new MatchReply.CapabilityMatch(capability, List.copyOf(ranked));
+  }
+
+  private static String disqualified(Advertisement ad, CapabilityOffer offer, MatchConstraints c, Set<String> exclude) {
+    if (exclude.contains(ad.agentId())) {
+      return ad.agentId() + " already failed this step";
+    }
+    if (ad.status() != AgentStatus.AVAILABLE) {
+      return ad.agentId() + " is " + ad.status();
+    }
+    if (c.maxCostUsdPerCall() != null && offer.sla().costUsdPerCall().compareTo(c.maxCostUsdPerCall()) > 0) {
+      return ad.agentId() + " costs $" + offer.sla().costUsdPerCall().toPlainString() + " per call, over $"
+          + c.maxCostUsdPerCall().toPlainString();
+    }
+    if (c.maxP95Latency() != null && offer.sla().p95Latency().compareTo(c.maxP95Latency()) > 0) {
+      return ad.agentId() + " promises p95 " + offer.sla().p95Latency() + ", over " + c.maxP95Latency();
+    }
+    return null;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.troupe.runtime;
+
+import dev.troupe.runtime.agent.Agent;
+import dev.troupe.runtime.agent.AgentDefinition;
+import dev.troupe.runtime.agent.AgentLimits;
+import dev.troupe.runtime.agent.StepContext;
+import dev.troupe.runtime.agent.StepOutcome;
+import dev.troupe.runtime.model.ModelClient;
+import dev.troupe.runtime.testkit.ScriptedModel;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/** Small agents and models the runtime's own tests share. */
+public final class TestModels {
+  /** A model that answers every prompt with "ok". */
+  public static final ModelClient OK_MODEL = ScriptedModel.named("ok").otherwise("ok").build();
+
+  private TestModels() {}
+
+  /** An agent of {@code type} offering {@code capability}, whose step is {@code logic}. */
+  public static Agent agent(String type, String capability, Function<StepContext, CompletionStage<StepOutcome>> logic) {
+    return agent(type, capability, AgentLimits.DEFAULT, logic);
+  }
+
+  public static Agent agent(String type, String capability, AgentLimits limits,
+      Function<StepContext, CompletionStage<StepOutcome>> logic) {
+    AgentDefinition definition = AgentDefinition.builder(type)
+        .role("A test agent.")
+        .capability(capability, Duration.ofSeconds(5), "0")
+        .limits(limits)
+        .build();
+    return new Agent() {
+      @Override
+      public AgentDefinition definition() {
+        return definition;
+      }
+
+      @Override
+      public CompletionStage<StepOutcome> run(StepContext step) {
+        return logic.apply(step);
+      }
+    };
+  }
+}
