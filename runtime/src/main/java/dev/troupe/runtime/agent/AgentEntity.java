@@ -167,13 +167,19 @@ public final class AgentEntity
       context.getLog().warn("Agent {} is not configured on this node; it does not advertise", agentId);
       return Effect().noReply();
     }
-    AgentDefinition d = instance.get().definition();
-    AgentEvent.AgentConfigured configured = new AgentEvent.AgentConfigured(agentId, d.type(), d.role(),
-        d.capabilities(), d.tools(), d.modelTier(), d.limits());
-    if (configured.equals(state.configuration())) {
+    Optional<AgentEvent.AgentConfigured> change = configurationChange(state);
+    if (change.isEmpty()) {
       return Effect().none().thenRun(this::advertise).thenNoReply();
     }
-    return persist(state, AuditActor.system("agents"), null, null, configured).thenRun(this::advertise).thenNoReply();
+    return persist(state, AuditActor.system("agents"), null, null, change.get()).thenRun(this::advertise).thenNoReply();
+  }
+
+  /** The definition to record, when the journal does not show the one this instance runs with. */
+  private Optional<AgentEvent.AgentConfigured> configurationChange(AgentState state) {
+    AgentDefinition d = instance.orElseThrow().definition();
+    AgentEvent.AgentConfigured configured = new AgentEvent.AgentConfigured(agentId, d.type(), d.role(),
+        d.capabilities(), d.tools(), d.modelTier(), d.limits());
+    return configured.equals(state.configuration()) ? Optional.empty() : Optional.of(configured);
   }
 
   private ReplyEffect<JournalEntry, AgentState> onRunStep(AgentState state, RunStep step) {
@@ -203,8 +209,13 @@ public final class AgentEntity
           .thenRun(s -> step.replyTo().tell(report(step, StepOutcome.retryable(refusal.get()), Usage.NONE, 0, List.of())))
           .thenNoReply();
     }
-    return persist(state, AuditActor.agent(agentId), step.taskId(), step.traceId(),
-            new AgentEvent.StepAccepted(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input()))
+    // Auditors must see the configuration a step ran under before the step itself.
+    AuditChain.Batch batch = deps.chain().after(state.chainHead());
+    configurationChange(state).ifPresent(configured -> batch.add(
+        new AuditContext(now, AuditActor.system("agents"), null, null), configured));
+    batch.add(audit(step.taskId(), step.traceId()),
+        new AgentEvent.StepAccepted(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input()));
+    return Effect().persist(batch.entries())
         .thenRun(s -> start(s, step))
         .thenNoReply();
   }

@@ -1,0 +1,317 @@
+package dev.troupe.runtime.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.typesafe.config.ConfigFactory;
+import dev.troupe.config.AgentSettings;
+import dev.troupe.config.SupervisionSettings;
+import dev.troupe.config.TroupeSettings;
+import dev.troupe.persistence.AuditChain;
+import dev.troupe.persistence.AuditHasher;
+import dev.troupe.persistence.ChainCheck;
+import dev.troupe.persistence.JournalAudit;
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.persistence.StoredEntry;
+import dev.troupe.persistence.VerifyReport;
+import dev.troupe.runtime.market.Candidate;
+import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.runtime.market.MatchConstraints;
+import dev.troupe.runtime.market.MatchReply;
+import dev.troupe.runtime.model.ModelGateway;
+import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.runtime.testkit.ScriptedModel;
+import dev.troupe.runtime.tool.Tool;
+import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.runtime.tool.ToolSpec;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Agent instances as persistent actors, with a real marketplace topic and registry. */
+class AgentEntityTest {
+  private static final ActorTestKit kit = ActorTestKit.create("AgentEntityTest",
+      PersistenceTestKitPlugin.config()
+          .withFallback(PersistenceTestKitSnapshotPlugin.config())
+          .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+          .withFallback(TroupeSettings.load()));
+  private static final AuditHasher HASHER = new AuditHasher(JournalAudit.journalMapper(kit.system()));
+  private static final ExecutorService AGENT_THREADS = Executors.newFixedThreadPool(4);
+  private static final AtomicInteger TYPES = new AtomicInteger();
+  private static final Tool ECHO = new Tool() {
+    @Override
+    public ToolSpec spec() {
+      return new ToolSpec("test.echo", "Echoes its input.", JsonNodeFactory.instance.objectNode().put("type", "object"),
+          true, true, Duration.ofSeconds(1));
+    }
+
+    @Override
+    public CompletionStage<JsonNode> call(dev.troupe.runtime.tool.ToolCall call) {
+      return CompletableFuture.completedFuture(call.input());
+    }
+  };
+
+  private final AtomicInteger runs = new AtomicInteger();
+  private String type;
+  private ActorRef<Topic.Command<MarketplaceRegistry.Command>> topic;
+  private TestProbe<MarketplaceRegistry.Command> market;
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+    AGENT_THREADS.shutdownNow();
+  }
+
+  @BeforeEach
+  void freshAgentTypeAndTopic() {
+    type = "worker" + TYPES.incrementAndGet();
+    topic = kit.spawn(Topic.create(MarketplaceRegistry.Command.class, "market-" + type));
+    market = kit.createTestProbe();
+    topic.tell(Topic.subscribe(market.ref()));
+  }
+
+  /** The test agent: what it does depends on {@code input.mode}. */
+  private Agent agent(AgentLimits limits) {
+    AgentDefinition definition = AgentDefinition.builder(type).role("Does what the test says.")
+        .capability("test.work", Duration.ofSeconds(5), "0.001").tools("test.echo").limits(limits).build();
+    return new Agent() {
+      @Override
+      public AgentDefinition definition() {
+        return definition;
+      }
+
+      @Override
+      public CompletionStage<StepOutcome> run(StepContext step) {
+        runs.incrementAndGet();
+        String mode = step.input().path("mode").asText("ok");
+        switch (mode) {
+          case "throw":
+            throw new IllegalStateException("boom");
+          case "fail":
+            return CompletableFuture.completedFuture(StepOutcome.retryable("flaky"));
+          case "hang":
+            return new CompletableFuture<>();
+          case "model":
+            return step.model().complete(new ModelRequest("", "hello", 10))
+                .thenCompose(reply -> {
+                  step.note("the model said " + reply.text());
+                  step.memory().remember("last", reply.text());
+                  return step.tools().call("test.echo", JsonNodeFactory.instance.objectNode().put("said", reply.text()));
+                })
+                .thenApply(echo -> StepOutcome.completed(JsonNodeFactory.instance.objectNode().set("echo", echo), 0.9));
+          default:
+            return CompletableFuture.completedFuture(
+                StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("done", true), 1.0));
+        }
+      }
+    };
+  }
+
+  private AgentDependencies deps(Agent agent, int instances, int degradeAfter, Duration cooldown, Duration stepTimeout) {
+    var model = ScriptedModel.named("scripted").otherwise("ok then").pricePer1kTokens("1").build();
+    ToolRegistry tools = new ToolRegistry(List.of(ECHO));
+    ModelGateway models = ModelGateway.allTiers(model);
+    AgentCatalog catalog = new AgentCatalog(List.of(new AgentRegistration(agent, instances)), tools, models);
+    AgentSettings settings = new AgentSettings(4, false, List.of(), List.of(), degradeAfter, cooldown,
+        Duration.ofHours(1), Duration.ofMillis(200), 100);
+    return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
+        new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
+        Clock.systemUTC());
+  }
+
+  private AgentDependencies deps(Agent agent) {
+    return deps(agent, 1, 5, Duration.ofSeconds(30), Duration.ofSeconds(2));
+  }
+
+  private ActorRef<AgentEntity.Command> spawn(String agentId, AgentDependencies deps) {
+    TestProbe<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard = kit.createTestProbe();
+    return kit.spawn(AgentEntity.create(new EntityContext<>(AgentEntity.ENTITY_TYPE_KEY, agentId, shard.ref()), deps));
+  }
+
+  private static AgentEntity.StepReport run(ActorRef<AgentEntity.Command> agent, String stepId, int attempt, String mode) {
+    TestProbe<AgentEntity.StepReport> reply = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-1", stepId, attempt, "test.work",
+        JsonNodeFactory.instance.objectNode().put("mode", mode), "goal", List.of(), Map.of(), "default", "trace-1",
+        reply.ref()));
+    return reply.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5));
+  }
+
+  private List<JournalEntry> journal(String agentId) {
+    return PersistenceTestKit.create(kit.system()).persistedInStorage("Agent|" + agentId).stream()
+        .map(JournalEntry.class::cast).toList();
+  }
+
+  private List<String> journalTypes(String agentId) {
+    return journal(agentId).stream().map(JournalEntry::eventType).toList();
+  }
+
+  private VerifyReport verify(String agentId) {
+    ChainCheck check = ChainCheck.start();
+    for (JournalEntry entry : journal(agentId)) {
+      check = check.next(new StoredEntry(entry.stamp().seq(), entry), HASHER);
+    }
+    return check.report();
+  }
+
+  private MarketplaceRegistry.Advertise awaitAdvertisement(java.util.function.Predicate<MarketplaceRegistry.Advertise> p) {
+    return (MarketplaceRegistry.Advertise) market.fishForMessage(Duration.ofSeconds(5), message ->
+        message instanceof MarketplaceRegistry.Advertise ad && p.test(ad)
+            ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+            : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+  }
+
+  @Test
+  void aStepIsJournaledAsItHappensAndReportedWithItsActivity() {
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(AgentLimits.DEFAULT)));
+    AgentEntity.StepReport report = run(agent, "task-1.main", 1, "model");
+
+    StepOutcome.Completed done = assertInstanceOf(StepOutcome.Completed.class, report.outcome());
+    assertEquals("ok then", done.output().get("echo").get("said").asText());
+    assertEquals(id, report.agentId());
+    assertEquals(1, report.usage().modelCalls());
+    assertEquals(1, report.usage().toolCalls());
+    assertEquals(new BigDecimal("0.003"), report.usage().costUsd(), "1 token in, 2 out, at $1 per 1k");
+    assertEquals(List.of("ModelCalled", "DecisionNoted", "ToolCalled"),
+        report.activity().stream().map(e -> e.getClass().getSimpleName()).toList());
+    assertEquals(List.of("AgentConfigured", "StepAccepted", "ModelCalled", "DecisionNoted", "NoteRemembered",
+        "ToolCalled", "StepFinished"), journalTypes(id));
+    AgentEvent.ToolCalled tool = (AgentEvent.ToolCalled) report.activity().get(2);
+    assertEquals("ok", tool.outcome());
+    assertEquals("task-1.main/tool-1", tool.idempotencyKey());
+    JournalEntry accepted = journal(id).get(1);
+    assertEquals("task-1", accepted.stamp().taskId());
+    assertEquals("trace-1", accepted.stamp().traceId());
+    assertEquals("trace-1", journal(id).get(2).stamp().traceId(), "activity carries the step's trace");
+    assertEquals(VerifyReport.ok(7), verify(id));
+  }
+
+  @Test
+  void aCrashInAgentCodeFailsOnlyThatStep() {
+    var agent = spawn(type + "-1", deps(agent(AgentLimits.DEFAULT)));
+    assertEquals(StepOutcome.retryable("agent code failed: IllegalStateException: boom"),
+        run(agent, "s1", 1, "throw").outcome());
+    assertInstanceOf(StepOutcome.Completed.class, run(agent, "s2", 1, "ok").outcome());
+  }
+
+  @Test
+  void aStepThatRunsTooLongFailsAsRetryable() {
+    var agent = spawn(type + "-1", deps(agent(AgentLimits.DEFAULT), 1, 5, Duration.ofSeconds(30), Duration.ofMillis(200)));
+    assertEquals(StepOutcome.retryable("agent " + type + "-1 did not finish the step within PT0.2S"),
+        run(agent, "s1", 1, "hang").outcome());
+  }
+
+  @Test
+  void aRedeliveredAttemptIsAnsweredFromTheJournalEvenAfterTheActorRestarts() {
+    String id = type + "-1";
+    AgentDependencies deps = deps(agent(AgentLimits.DEFAULT));
+    var agent = spawn(id, deps);
+    AgentEntity.StepReport first = run(agent, "s1", 1, "model");
+    assertEquals(first.outcome(), run(agent, "s1", 1, "model").outcome());
+    assertEquals(1, runs.get(), "the redelivery did not run the agent again");
+
+    // A failed journal write crashes the actor; it restarts with backoff and recovers.
+    PersistenceTestKit.create(kit.system()).failNextPersisted();
+    TestProbe<AgentEntity.StepReport> lost = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-1", "s2", 1, "test.work", JsonNodeFactory.instance.objectNode(), "",
+        List.of(), Map.of(), "default", "t", lost.ref()));
+    lost.expectNoMessage(Duration.ofMillis(300));
+    AgentEntity.StepReport again = run(agent, "s1", 1, "model");
+    assertEquals(first.outcome(), again.outcome());
+    assertEquals(first.activity(), again.activity(), "the activity comes back from the journal too");
+    assertEquals(1, runs.get());
+
+    // A new incarnation on the same journal (as after a node restart) knows it too.
+    kit.stop(agent);
+    var reborn = spawn(id, deps);
+    assertEquals(first.outcome(), run(reborn, "s1", 1, "model").outcome());
+    assertEquals(1, runs.get());
+    TestProbe<AgentEntity.AgentView> view = kit.createTestProbe();
+    reborn.tell(new AgentEntity.GetStatus(view.ref()));
+    AgentEntity.AgentView status = view.expectMessageClass(AgentEntity.AgentView.class);
+    assertEquals(1, status.completed());
+    assertEquals(1, status.notes());
+    // A new attempt of the same step is new work.
+    assertInstanceOf(StepOutcome.Completed.class, run(reborn, "s1", 2, "ok").outcome());
+    assertEquals(2, runs.get());
+    assertTrue(verify(id).ok(), verify(id).toString());
+  }
+
+  @Test
+  void limitsRefuseWithTheReasonAndTheRefusalIsJournaled() {
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(new AgentLimits(1, 600, new BigDecimal("10")))));
+    TestProbe<AgentEntity.StepReport> hanging = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-1", "s1", 1, "test.work",
+        JsonNodeFactory.instance.objectNode().put("mode", "hang"), "", List.of(), Map.of(), "default", "t",
+        hanging.ref()));
+    awaitAdvertisement(ad -> ad.advertisement().inFlight() == 1);
+    assertEquals(StepOutcome.retryable("agent " + id + " is running 1 steps, its limit is 1"),
+        run(agent, "s2", 1, "ok").outcome());
+    assertTrue(journalTypes(id).contains("StepRefused"), journalTypes(id).toString());
+    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.BUSY);
+  }
+
+  @Test
+  void repeatedFailuresWithdrawTheAgentUntilTheCoolDownIsOver() {
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(AgentLimits.DEFAULT), 1, 2, Duration.ofMillis(400), Duration.ofSeconds(2)));
+    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.AVAILABLE);
+    run(agent, "s1", 1, "fail");
+    run(agent, "s2", 1, "fail");
+    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.DEGRADED);
+    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.AVAILABLE);
+    List<String> types = journalTypes(id);
+    assertTrue(types.indexOf("AgentDegraded") < types.indexOf("AgentRestored"), types.toString());
+  }
+
+  @Test
+  void theMarketplaceRanksAnAgentLowerAfterItsRecordedFailures() {
+    AgentDependencies deps = deps(agent(AgentLimits.DEFAULT), 2, 100, Duration.ofSeconds(30), Duration.ofSeconds(2));
+    var first = spawn(type + "-1", deps);
+    var second = spawn(type + "-2", deps);
+    var registry = kit.spawn(MarketplaceRegistry.create(topic, Duration.ofMinutes(1), Clock.systemUTC()));
+
+    for (int i = 0; i < 6; i++) {
+      run(first, "f" + i, 1, "fail");
+      run(second, "g" + i, 1, "ok");
+    }
+    // The registry learns through the agents' advertisements, with reputation from their journals.
+    TestProbe<MatchReply> matches = kit.createTestProbe();
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    List<String> ranked = List.of();
+    while (System.nanoTime() < deadline) {
+      registry.tell(new MarketplaceRegistry.Match("test.work", MatchConstraints.NONE, Set.of(), matches.ref()));
+      MatchReply reply = matches.expectMessageClass(MatchReply.class);
+      if (reply instanceof MatchReply.CapabilityMatch match && match.ranked().size() == 2
+          && match.ranked().get(0).reputation() - match.ranked().get(1).reputation() > 0.3) {
+        ranked = match.ranked().stream().map(Candidate::agentId).toList();
+        break;
+      }
+      matches.expectNoMessage(Duration.ofMillis(100));
+    }
+    assertEquals(List.of(type + "-2", type + "-1"), ranked, "the failing agent ranks last");
+  }
+}
