@@ -32,6 +32,7 @@ class TaskApiIT {
   static void start() throws Exception {
     server = TestServer.start(dataDir, String.join("\n",
         "troupe.http.max-body-bytes = 4096",
+        "troupe.agents.registrations = [ { class = \"dev.troupe.agents.ShoutAgent\" } ]",
         "troupe.auth.admin-key = \"" + ADMIN + "\"",
         "troupe.auth.keys = [",
         "  { name = acme-ci, sha256 = \"" + ApiKeys.sha256Hex(ACME) + "\", tenant = acme, roles = [submitter] },",
@@ -112,6 +113,27 @@ class TaskApiIT {
     assertEquals("COMPLETED", step.get("status").asText());
     assertEquals(1, step.get("attempts").asInt());
     assertFalse(task.get("createdAt").asText().isEmpty());
+  }
+
+  @Test
+  void anAgentRegisteredByConfigurationServesItsCapability() throws Exception {
+    HttpResponse<String> accepted = server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\":\"text.shout\",\"input\":{\"text\":\"hello\"}}");
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    JsonNode task = awaitStatus(json(accepted).get("taskId").asText(), ADMIN, "COMPLETED");
+    assertEquals("HELLO", task.get("output").get("shout").asText());
+    assertEquals("shouter-1", task.get("steps").get(0).get("agentId").asText());
+  }
+
+  @Test
+  void aProposedIrreversibleActionLeavesTheTaskWaitingForApproval() throws Exception {
+    HttpResponse<String> accepted = server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\":\"billing.start\",\"input\":{\"client\":\"Acme Ltd\",\"amountEur\":4000}}");
+    JsonNode task = awaitStatus(json(accepted).get("taskId").asText(), ADMIN, "WAITING_APPROVAL");
+    assertEquals(1, task.get("pendingApprovals").size());
+    assertTrue(task.get("pendingApprovals").get(0).asText().startsWith("apr_"));
+    assertEquals("WAITING_APPROVAL", task.get("steps").get(0).get("status").asText());
+    assertFalse(java.nio.file.Files.exists(dataDir.resolve("billing")), "nothing was billed");
   }
 
   @Test
@@ -213,7 +235,7 @@ class TaskApiIT {
     cases.put("{\"capability\":42}", new Object[] {400, "capability: must be a non-empty string"});
     cases.put("{\"capability\":\"text.summarize\",\"capabilty\":1}", new Object[] {400, "capabilty: unknown field"});
     cases.put("{\"capability\":\"image.paint\"}",
-        new Object[] {422, "capability: unknown capability 'image.paint' (known: text.summarize)"});
+        new Object[] {422, "capability: unknown capability 'image.paint' (known: billing.start, company.research,"});
     cases.put("{\"workflow\":\"client-onboarding\"}", new Object[] {422, "workflow: unknown workflow"});
     cases.put("{\"capability\":\"text.summarize\",\"input\":\"text\"}", new Object[] {400, "input: must be a JSON object"});
     cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxTokens\":-5}}",

@@ -2,7 +2,7 @@ package dev.troupe.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.troupe.agents.BuiltInAgents;
+import dev.troupe.agents.BuiltIns;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.AdminKeyBootstrap;
 import dev.troupe.persistence.EmbeddedJournal;
@@ -41,7 +41,7 @@ final class TestServer implements AutoCloseable {
     TroupeSettings configured = TroupeSettings.create(config);
     TroupeSettings settings = configured.withHttp(configured.http().withPort(0));
     var keys = AdminKeyBootstrap.load(settings, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    TroupeNode node = TroupeNode.start(config, settings, keys, BuiltInAgents.all());
+    TroupeNode node = TroupeNode.start(config, settings, keys, BuiltIns.components(settings));
     int port = node.bound().toCompletableFuture().get(30, TimeUnit.SECONDS);
     node.started().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new TestServer(node, port, dataDir);
