@@ -91,4 +91,16 @@ class OnboardingAgentsTest {
         AgentTestKit.of(new BillingAgent()).tools(new BillingTriggerTool(dataDir, Clock.systemUTC()))
             .run(json("{\"client\":\"Acme\",\"amountEur\":-1}")).outcome());
   }
+
+  /** The example in the README, as written there. */
+  @Test
+  void theReadmeExampleRuns() throws Exception {
+    AgentTestKit.StepRun run = AgentTestKit.of(new ComplianceAgent())
+        .model(ScriptedModel.named("m").whenPromptContains("offshore", "High risk.").otherwise("Low risk.").build())
+        .run(json("{\"client\": \"Acme\", \"summary\": \"Funds move offshore.\"}"));
+    assertEquals(false, run.output().get("approved").asBoolean());
+    assertEquals(1, run.modelCalls().size());
+    assertEquals(List.of("red flags for Acme: mentions offshore structures; not approved"), run.decisions());
+    assertEquals("High risk.", run.output().get("rationale").asText());
+  }
 }

@@ -130,12 +130,17 @@ class AgentEntityTest {
   }
 
   private AgentDependencies deps(Agent agent, int instances, int degradeAfter, Duration cooldown, Duration stepTimeout) {
+    return deps(agent, instances, degradeAfter, cooldown, stepTimeout, 100);
+  }
+
+  private AgentDependencies deps(Agent agent, int instances, int degradeAfter, Duration cooldown, Duration stepTimeout,
+      int snapshotEvery) {
     var model = ScriptedModel.named("scripted").otherwise("ok then").pricePer1kTokens("1").build();
     ToolRegistry tools = new ToolRegistry(List.of(ECHO));
     ModelGateway models = ModelGateway.allTiers(model);
     AgentCatalog catalog = new AgentCatalog(List.of(new AgentRegistration(agent, instances)), tools, models);
     AgentSettings settings = new AgentSettings(4, false, List.of(), List.of(), degradeAfter, cooldown,
-        Duration.ofHours(1), Duration.ofMillis(200), 100);
+        Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery);
     return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
         new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
         Clock.systemUTC());
@@ -313,5 +318,40 @@ class AgentEntityTest {
       matches.expectNoMessage(Duration.ofMillis(100));
     }
     assertEquals(List.of(type + "-2", type + "-1"), ranked, "the failing agent ranks last");
+  }
+
+  @Test
+  void stateIsSnapshottedAndReputationSurvivesARestart() {
+    String id = type + "-1";
+    AgentDependencies deps = deps(agent(AgentLimits.DEFAULT), 1, 100, Duration.ofSeconds(30), Duration.ofSeconds(2), 10);
+    var agent = spawn(id, deps);
+    for (int i = 0; i < 8; i++) {
+      run(agent, "s" + i, 1, i % 2 == 0 ? "ok" : "fail");
+    }
+    assertTrue(!org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit.create(kit.system())
+        .persistedInStorage("Agent|" + id).isEmpty(), "snapshots keep recovery short");
+    TestProbe<AgentEntity.AgentView> view = kit.createTestProbe();
+    agent.tell(new AgentEntity.GetStatus(view.ref()));
+    AgentEntity.AgentView before = view.expectMessageClass(AgentEntity.AgentView.class);
+    assertTrue(before.reputation() < 0.7, "half the steps failed: " + before.reputation());
+
+    kit.stop(agent);
+    var reborn = spawn(id, deps);
+    reborn.tell(new AgentEntity.GetStatus(view.ref()));
+    AgentEntity.AgentView after = view.expectMessageClass(AgentEntity.AgentView.class);
+    assertEquals(before.completed(), after.completed());
+    assertEquals(before.failed(), after.failed());
+    assertEquals(before.reputation(), after.reputation(), 0.01, "rebuilt from the journal, not reset");
+  }
+
+  @Test
+  void aStoppedAgentWithdrawsFromTheMarketplace() {
+    var agent = spawn(type + "-1", deps(agent(AgentLimits.DEFAULT)));
+    awaitAdvertisement(ad -> ad.advertisement().agentId().equals(type + "-1"));
+    kit.stop(agent);
+    market.fishForMessage(Duration.ofSeconds(5), message -> message instanceof MarketplaceRegistry.Withdraw w
+        && w.agentId().equals(type + "-1")
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
   }
 }
