@@ -15,10 +15,13 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@code billing.start}: starts billing a new client. Billing cannot be undone, so the agent only
  * proposes the {@code billing.trigger} call; a human approves it before it runs.
- * {@code {"client": "...", "amountEur": 4000, "plan"?: "monthly"}}.
+ * {@code {"client": "...", "amountEur"?: 4000, "plan"?: "monthly"}}. Without an amount it proposes
+ * the firm's standard retainer of EUR {@value #STANDARD_RETAINER_EUR} a month, and says so; the
+ * approver sees the amount before anything is billed.
  */
 public final class BillingAgent implements Agent {
   public static final String CAPABILITY = "billing.start";
+  public static final int STANDARD_RETAINER_EUR = 1500;
 
   @Override
   public AgentDefinition definition() {
@@ -38,7 +41,11 @@ public final class BillingAgent implements Agent {
       return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
     }
     JsonNode amount = step.input().get("amountEur");
-    if (amount == null || !amount.isNumber() || amount.decimalValue().signum() <= 0) {
+    if (amount == null || amount.isNull()) {
+      amount = JsonNodeFactory.instance.numberNode(STANDARD_RETAINER_EUR);
+      step.note("no amount given: proposing the standard retainer of EUR " + STANDARD_RETAINER_EUR);
+    }
+    if (!amount.isNumber() || amount.decimalValue().signum() <= 0) {
       return CompletableFuture.completedFuture(StepOutcome.permanent("input.amountEur must be a positive number"));
     }
     ObjectNode call = JsonNodeFactory.instance.objectNode();

@@ -50,6 +50,7 @@ public final class BuiltIns {
     }
     agents.addAll(AgentClasses.registrations(settings.agents(), loader));
     tools.addAll(AgentClasses.tools(settings.agents(), loader));
-    return new TroupeComponents(agents, tools, ModelGateway.allTiers(new LocalModel()));
+    return new TroupeComponents(agents, tools, ModelGateway.allTiers(new LocalModel()),
+        settings.agents().builtIn() ? BuiltInWorkflows.all() : List.of());
   }
 }

@@ -40,8 +40,9 @@ public final class ApiRoutes extends AllDirectives {
   public Route routes() {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
         new HealthRoutes(node).routes(),
-        pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime ->
-            new TaskRoutes(runtime, http, executor).routes(principal)))))));
+        pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> concat(
+            new TaskRoutes(runtime, http, executor).routes(principal),
+            new WorkflowRoutes(runtime, http, executor).routes(principal))))))));
   }
 
   private Route authenticated(Function<Principal, Route> inner) {

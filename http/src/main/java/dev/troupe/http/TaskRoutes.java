@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import dev.troupe.runtime.task.TaskRequest;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -48,7 +50,8 @@ final class TaskRoutes extends AllDirectives {
   Route routes(Principal principal) {
     return pathPrefix("tasks", () -> concat(
         pathEndOrSingleSlash(() -> post(() -> submit(principal))),
-        path(PathMatchers.segment(), taskId -> get(() -> read(principal, taskId)))));
+        path(PathMatchers.segment(), taskId -> get(() -> read(principal, taskId))),
+        path(PathMatchers.segment().slash("cancel"), taskId -> post(() -> cancel(principal, taskId)))));
   }
 
   private Route submit(Principal principal) {
@@ -86,9 +89,15 @@ final class TaskRoutes extends AllDirectives {
               parsed.problem().detail(), INSTANCE));
         }
         String taskId = idempotencyKey.map(key -> derivedTaskId(principal.tenant(), key)).orElseGet(TaskRoutes::newTaskId);
-        CompletionStage<HttpResponse> response = runtime.tasks()
-            .submit(taskId, parsed.request(), principal.asAuditActor(), traceId)
-            .handleAsync((reply, error) -> error != null ? unavailable(error) : submitted(reply), executor);
+        CompletionStage<Optional<TaskRequest>> taskRequest = parsed.request() != null
+            ? CompletableFuture.completedFuture(Optional.of(parsed.request()))
+            : runtime.workflows().resolve(parsed.workflowName(), parsed.workflowVersion())
+                .thenApply(pinned -> pinned.map(parsed.pinned()));
+        CompletionStage<HttpResponse> response = taskRequest.thenComposeAsync(found -> found.isEmpty()
+            ? CompletableFuture.completedFuture(unknownWorkflow(parsed.workflowName(), parsed.workflowVersion()))
+            : runtime.tasks().submit(taskId, found.get(), principal.asAuditActor(), traceId)
+                .thenApply(TaskRoutes::submitted), executor)
+            .exceptionally(TaskRoutes::unavailable);
         return completeWithFuture(response);
       });
     });
@@ -115,6 +124,29 @@ final class TaskRoutes extends AllDirectives {
     return completeWithFuture(response);
   }
 
+  private Route cancel(Principal principal, String taskId) {
+    String instance = INSTANCE + "/" + taskId + "/cancel";
+    if (!principal.mayAny(SUBMIT)) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN, "cancelling tasks needs the submitter or admin role",
+          instance));
+    }
+    if (!TASK_ID.matcher(taskId).matches()) {
+      return complete(notFound(taskId));
+    }
+    // The tenant check comes first: another tenant's task must not even be cancellable by id.
+    CompletionStage<HttpResponse> response = runtime.tasks().get(taskId).thenComposeAsync(reply -> {
+      if (!(reply instanceof TaskEntity.Found found) || !found.task().tenant().equals(principal.tenant())) {
+        return CompletableFuture.completedFuture(notFound(taskId));
+      }
+      return runtime.tasks().cancel(taskId, "cancelled by " + principal.keyName(), principal.asAuditActor())
+          .thenApply(cancelled -> cancelled instanceof TaskEntity.Cancelled done
+              ? json(StatusCodes.OK, TaskViews.TaskView.of(done.task()))
+              : Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already finished as "
+                  + ((TaskEntity.AlreadyFinished) cancelled).task().status(), instance));
+    }, executor).exceptionally(TaskRoutes::unavailable);
+    return completeWithFuture(response);
+  }
+
   private static HttpResponse submitted(TaskEntity.SubmitReply reply) {
     if (reply instanceof TaskEntity.Accepted accepted) {
       String status = accepted.created() ? "ACCEPTED" : accepted.status().name();
@@ -131,13 +163,18 @@ final class TaskRoutes extends AllDirectives {
     return Problems.response(StatusCodes.UNPROCESSABLE_CONTENT, refused.reason(), INSTANCE);
   }
 
-  private static HttpResponse unavailable(Throwable error) {
+  static HttpResponse unavailable(Throwable error) {
     Throwable cause = error.getCause() != null ? error.getCause() : error;
     String detail = cause instanceof TimeoutException
         ? "the runtime did not answer in time; if this was a submission, retry with the same Idempotency-Key"
         : "the runtime cannot take this request now";
     return Problems.response(StatusCodes.SERVICE_UNAVAILABLE, detail, INSTANCE)
         .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L));
+  }
+
+  private static HttpResponse unknownWorkflow(String name, Integer version) {
+    return Problems.response(StatusCodes.UNPROCESSABLE_CONTENT, "workflow: unknown workflow '" + name + "'"
+        + (version == null ? "" : " or it has no version " + version), INSTANCE);
   }
 
   private static HttpResponse notFound(String taskId) {

@@ -28,6 +28,10 @@ public final class JournalAudit {
     return JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", java.util.Optional.empty());
   }
 
+  public ActorSystem<?> system() {
+    return system;
+  }
+
   public AuditHasher hasher() {
     return hasher;
   }

@@ -3,14 +3,21 @@ package dev.troupe.runtime;
 import dev.troupe.runtime.agent.AgentRegistration;
 import dev.troupe.runtime.model.ModelGateway;
 import dev.troupe.runtime.tool.Tool;
+import dev.troupe.runtime.workflow.WorkflowDefinition;
 import java.util.List;
 import java.util.Objects;
 
-/** The agents, tools and models a node runs. */
-public record TroupeComponents(List<AgentRegistration> agents, List<Tool> tools, ModelGateway models) {
+/** The agents, tools, models and workflows a node runs; the workflows are registered at start. */
+public record TroupeComponents(
+    List<AgentRegistration> agents, List<Tool> tools, ModelGateway models, List<WorkflowDefinition> workflows) {
   public TroupeComponents {
     agents = List.copyOf(agents);
     tools = List.copyOf(tools);
     Objects.requireNonNull(models, "models");
+    workflows = List.copyOf(workflows);
+  }
+
+  public TroupeComponents(List<AgentRegistration> agents, List<Tool> tools, ModelGateway models) {
+    this(agents, tools, models, List.of());
   }
 }

@@ -15,6 +15,8 @@ import dev.troupe.runtime.task.TaskDelegator;
 import dev.troupe.runtime.task.TaskDependencies;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.runtime.workflow.WorkflowClient;
+import dev.troupe.runtime.workflow.WorkflowEntity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,9 +54,11 @@ public final class TroupeRuntime {
   private final JournalAudit audit;
   private final ActorRef<MarketplaceRegistry.Command> registry;
   private final ClusterSharding sharding;
+  private final WorkflowClient workflows;
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
-      ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding) {
+      ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows) {
+    this.workflows = workflows;
     this.settings = settings;
     this.catalog = catalog;
     this.tasks = tasks;
@@ -125,12 +129,25 @@ public final class TroupeRuntime {
               tools, chain, clock);
           sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+          sharding.init(Entity.of(WorkflowEntity.ENTITY_TYPE_KEY,
+              entity -> WorkflowEntity.create(entity, chain, clock, settings.supervision())));
           for (String agentId : catalog.instanceIds()) {
             sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(AgentEntity.Wake.INSTANCE);
           }
-          return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding);
+          WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers);
+          return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient);
         })
+        .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
+  }
+
+  /** Registers the node's workflows; one already registered unchanged keeps its version. */
+  private CompletionStage<TroupeRuntime> registerWorkflows(TroupeComponents components) {
+    CompletableFuture<?>[] registrations = components.workflows().stream()
+        .map(definition -> workflows.register(definition, dev.troupe.persistence.AuditActor.system("workflows"))
+            .toCompletableFuture())
+        .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(registrations).thenApply(done -> this);
   }
 
   /**
@@ -190,6 +207,11 @@ public final class TroupeRuntime {
 
   public ClusterSharding sharding() {
     return sharding;
+  }
+
+  /** Workflow definitions and their versions. */
+  public WorkflowClient workflows() {
+    return workflows;
   }
 
   private static void createDataDir(TroupeSettings settings) {

@@ -49,7 +49,7 @@ class JournalTamperIT {
   }
 
   private static String completedTask(String taskId) throws Exception {
-    TaskRequest request = new TaskRequest("default", "text.summarize", null, null,
+    TaskRequest request = TaskRequest.forCapability("default", "text.summarize", null, null,
         JsonNodeFactory.instance.objectNode().put("text", "original text"), null, null, null, Map.of(), "h");
     node.runtime.tasks().submit(taskId, request, AuditActor.human("tester"), "trace")
         .toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -32,6 +32,15 @@ import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskRequest;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.runtime.task.TaskStatus;
+import dev.troupe.runtime.task.PinnedWorkflow;
+import dev.troupe.runtime.workflow.Condition;
+import dev.troupe.runtime.workflow.JoinPolicy;
+import dev.troupe.runtime.workflow.Workflow;
+import dev.troupe.runtime.workflow.WorkflowDefinition;
+import dev.troupe.runtime.workflow.WorkflowEntity;
+import dev.troupe.runtime.workflow.WorkflowEvent;
+import dev.troupe.runtime.workflow.WorkflowState;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,6 +68,16 @@ class SerializationTest {
   private static final ObjectNode JSON = JsonNodeFactory.instance.objectNode().put("text", "t");
   private static final Usage USAGE = new Usage(3, 4, new BigDecimal("0.0123"), 1, 2);
   private static final Instant AT = Instant.parse("2026-01-01T00:00:00Z");
+  private static final WorkflowDefinition WORKFLOW = Workflow.builder("sample")
+      .step("research", "company.research").input("{\"company\": \"${input.company}\"}").timeout(Duration.ofMinutes(1)).done()
+      .step("draft", "outreach.draft").after("research").forEach("${input.contacts}", "contact", JoinPolicy.QUORUM, 2)
+          .input("{\"contact\": \"${contact}\"}").done()
+      .step("refine", "text.summarize").after("draft")
+          .when(Condition.present("steps.draft.output"))
+          .loop(Condition.equalTo("steps.refine.output.done", BooleanNode.TRUE), 3)
+          .input("{\"text\": \"${steps.draft.output}\"}").done()
+      .output("{\"report\": \"${steps.refine.output}\"}")
+      .build();
   private static final List<CapabilityOffer> OFFERS =
       List.of(new CapabilityOffer("text.summarize", Sla.of(Duration.ofSeconds(2), "0.001")));
 
@@ -68,9 +87,15 @@ class SerializationTest {
   }
 
   private static final List<DomainEvent> SAMPLE_EVENTS = List.of(
-      new TaskEvent.TaskSubmitted("t", "acme", "text.summarize", "goal", "parent", JSON, 100L, new BigDecimal("0.5"),
-          Duration.ofMinutes(10), Priority.HIGH, Map.of("customer", "acme"), "hash"),
-      new TaskEvent.StepPlanned("t.main", "main", "text.summarize"),
+      new TaskEvent.TaskSubmitted("t", "acme", null, "client-onboarding", 2, "goal", "parent", JSON, 100L,
+          new BigDecimal("0.5"), Duration.ofMinutes(10), Priority.HIGH, Map.of("customer", "acme"), "hash"),
+      new TaskEvent.StepPlanned("t.main", "main", "text.summarize", JSON, 0, null),
+      new TaskEvent.WorkflowPinned("client-onboarding", 2, WORKFLOW),
+      new TaskEvent.StepSkipped("t.letter", "letter", "its condition was false"),
+      new TaskEvent.StepCancelled("t.draft[1]", "the fan-out was already joined (any)"),
+      new TaskEvent.TaskCancelled("no longer needed", USAGE),
+      new WorkflowEvent.WorkflowVersionRegistered(3, WORKFLOW),
+      new WorkflowEvent.WorkflowRolledBack(3, 2),
       new TaskEvent.StepStarted("t.main", "main", "text.summarize", "summarizer-1", 1),
       new TaskEvent.StepCompleted("t.main", "summarizer-1", 1, JSON, 0.9, USAGE, 12),
       new TaskEvent.StepFailed("t.main", null, 1, "flaky", true, true, USAGE, 12),
@@ -94,6 +119,10 @@ class SerializationTest {
       new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
       new AgentEvent.DecisionNoted("t.main", "because"));
 
+  private static DomainEvent sample(Class<?> type) {
+    return SAMPLE_EVENTS.stream().filter(type::isInstance).findFirst().orElseThrow();
+  }
+
   private static JournalEntry entry(DomainEvent event) {
     return new JournalEntry(new AuditStamp(1, AT, AuditActor.human("alice"), "trace", "t", ChainHead.GENESIS,
         "ab".repeat(32)), event);
@@ -115,6 +144,7 @@ class SerializationTest {
   void everyEventHasASampleHere() {
     Set<Class<?>> permitted = new HashSet<>(leaves(TaskEvent.class));
     permitted.addAll(leaves(AgentEvent.class));
+    permitted.addAll(leaves(WorkflowEvent.class));
     Set<Class<?>> sampled = SAMPLE_EVENTS.stream().map(Object::getClass).collect(Collectors.toSet());
     assertEquals(permitted, sampled, "add a sample for each new event");
   }
@@ -124,6 +154,7 @@ class SerializationTest {
     List<String> names = new ArrayList<>();
     leaves(TaskEvent.class).forEach(type -> names.add(type.getSimpleName()));
     leaves(AgentEvent.class).forEach(type -> names.add(type.getSimpleName()));
+    leaves(WorkflowEvent.class).forEach(type -> names.add(type.getSimpleName()));
     assertEquals(names.size(), new TreeSet<>(names).size(), "one name, one event type: " + names);
   }
 
@@ -155,11 +186,17 @@ class SerializationTest {
     TestProbe<AgentEntity.AgentView> views = kit.createTestProbe();
     TestProbe<MatchReply> matches = kit.createTestProbe();
     TestProbe<MarketplaceRegistry.AgentList> lists = kit.createTestProbe();
-    TaskRequest request = new TaskRequest("acme", "text.summarize", "goal", null, JSON, null, Duration.ofSeconds(5),
+    TaskRequest request = TaskRequest.forCapability("acme", "text.summarize", "goal", null, JSON, null, Duration.ofSeconds(5),
         Priority.LOW, Map.of("a", "b"), "hash");
-    TaskState task = TaskState.empty("t").apply(entry(SAMPLE_EVENTS.get(0))).apply(entry(SAMPLE_EVENTS.get(1)));
-    AgentState agent = AgentState.empty("a-1").apply(entry(SAMPLE_EVENTS.get(10)), Duration.ofHours(1))
-        .apply(entry(SAMPLE_EVENTS.get(11)), Duration.ofHours(1));
+    TaskState task = TaskState.empty("t").apply(entry(SAMPLE_EVENTS.get(0))).apply(entry(SAMPLE_EVENTS.get(1)))
+        .apply(entry(sample(TaskEvent.WorkflowPinned.class)));
+    AgentState agent = AgentState.empty("a-1").apply(entry(sample(AgentEvent.AgentConfigured.class)), Duration.ofHours(1))
+        .apply(entry(sample(AgentEvent.StepAccepted.class)), Duration.ofHours(1));
+    TestProbe<WorkflowEntity.Registered> registered = kit.createTestProbe();
+    TestProbe<WorkflowEntity.RollbackReply> rolledBack = kit.createTestProbe();
+    TestProbe<WorkflowState> workflows = kit.createTestProbe();
+    TestProbe<TaskEntity.CancelReply> cancels = kit.createTestProbe();
+    WorkflowState workflowState = WorkflowState.empty("sample").apply(entry(sample(WorkflowEvent.WorkflowVersionRegistered.class)));
     Advertisement ad = new Advertisement("a-1", "summarizer", "sums", OFFERS, AgentStatus.AVAILABLE, 1, 4, 2, 0, 0.8, AT);
     List<Object> messages = List.of(
         new TaskEntity.Submit(request, AuditActor.human("alice"), "trace", submitReplies.ref()),
@@ -189,7 +226,18 @@ class SerializationTest {
             List.of(new Candidate("a-1", 0.8, 0, 4, BigDecimal.ONE, Duration.ofSeconds(2)))),
         new MatchReply.UnknownCapability("x.y", new TreeSet<>(Set.of("text.summarize"))),
         new MatchReply.NoneAvailable("text.summarize", List.of("a-1 is DEGRADED")),
-        agent);
+        agent,
+        new TaskEntity.Cancel("why", AuditActor.human("alice"), cancels.ref()),
+        new TaskEntity.Cancelled(task),
+        new TaskEntity.AlreadyFinished(task),
+        new PinnedWorkflow("sample", 1, WORKFLOW),
+        new WorkflowEntity.Register(WORKFLOW, AuditActor.human("alice"), registered.ref()),
+        new WorkflowEntity.Registered("sample", 1, true),
+        new WorkflowEntity.Rollback(1, AuditActor.human("alice"), rolledBack.ref()),
+        new WorkflowEntity.RolledBack(workflowState),
+        new WorkflowEntity.NoSuchVersion("sample", 9, 1),
+        new WorkflowEntity.Get(workflows.ref()),
+        workflowState);
     for (Object message : messages) {
       kit.serializationTestKit().verifySerialization(message, true);
     }

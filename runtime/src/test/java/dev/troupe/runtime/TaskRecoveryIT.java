@@ -50,7 +50,7 @@ class TaskRecoveryIT {
   }
 
   private static TaskRequest request(int i) {
-    return new TaskRequest("default", "text.summarize", null, null,
+    return TaskRequest.forCapability("default", "text.summarize", null, null,
         JsonNodeFactory.instance.objectNode().put("text", "document " + i), null, null, null, Map.of(), "hash-" + i);
   }
 

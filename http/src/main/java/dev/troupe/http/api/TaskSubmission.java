@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.function.Function;
+import dev.troupe.runtime.task.PinnedWorkflow;
 
 /**
  * Turns a {@code POST /v1/tasks} body into a {@link TaskRequest}, or names the first field that
@@ -33,14 +36,25 @@ public final class TaskSubmission {
   static final long MAX_TOKENS = 1_000_000_000L;
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9._/-]{1,64}");
 
-  /** Either a request or the problem with it. */
-  public record Result(TaskRequest request, SubmissionProblem problem) {
+  private static final Pattern WORKFLOW_REF = Pattern.compile("([a-z][a-z0-9-]{0,62})(?:@([1-9][0-9]{0,5}))?");
+
+  /**
+   * Either a request or the problem with it. A workflow task comes back without its definition:
+   * {@code workflowName} and {@code workflowVersion} (null for the current one) say what to pin,
+   * and {@link #pinned} makes the request once the definition is found.
+   */
+  public record Result(TaskRequest request, SubmissionProblem problem, String workflowName, Integer workflowVersion,
+      Function<PinnedWorkflow, TaskRequest> pinned) {
     static Result ok(TaskRequest request) {
-      return new Result(request, null);
+      return new Result(request, null, null, null, null);
     }
 
     static Result refused(int status, String field, String message) {
-      return new Result(null, new SubmissionProblem(status, field, message));
+      return new Result(null, new SubmissionProblem(status, field, message), null, null, null);
+    }
+
+    static Result workflow(String name, Integer version, Function<PinnedWorkflow, TaskRequest> pinned) {
+      return new Result(null, null, name, version, pinned);
     }
   }
 
@@ -63,18 +77,20 @@ public final class TaskSubmission {
     if (hasCapability == hasWorkflow) {
       return Result.refused(400, "capability", "give exactly one of capability or workflow");
     }
+    Matcher workflowRef = null;
     if (hasWorkflow) {
-      if (!workflow.isTextual() || workflow.asText().isBlank()) {
-        return Result.refused(400, "workflow", "must be a non-empty string");
+      workflowRef = workflow.isTextual() ? WORKFLOW_REF.matcher(workflow.asText()) : null;
+      if (workflowRef == null || !workflowRef.matches()) {
+        return Result.refused(400, "workflow", "must be a workflow name, optionally with @version (client-onboarding@3)");
       }
-      return Result.refused(422, "workflow", "unknown workflow '" + workflow.asText() + "'; no workflows are registered");
-    }
-    if (!capability.isTextual() || capability.asText().isBlank()) {
-      return Result.refused(400, "capability", "must be a non-empty string");
-    }
-    if (!capabilityKnown.test(capability.asText())) {
-      return Result.refused(422, "capability", "unknown capability '" + capability.asText()
-          + "' (known: " + String.join(", ", knownCapabilities) + ")");
+    } else {
+      if (!capability.isTextual() || capability.asText().isBlank()) {
+        return Result.refused(400, "capability", "must be a non-empty string");
+      }
+      if (!capabilityKnown.test(capability.asText())) {
+        return Result.refused(422, "capability", "unknown capability '" + capability.asText()
+            + "' (known: " + String.join(", ", knownCapabilities) + ")");
+      }
     }
     String goal = null;
     JsonNode goalNode = body.get("goal");
@@ -178,6 +194,18 @@ public final class TaskSubmission {
     }
 
     String requestHash = CanonicalJson.sha256(mapper, body);
-    return Result.ok(new TaskRequest(tenant, capability.asText(), goal, null, input, budget, deadline, priority, labels, requestHash));
+    if (workflowRef != null) {
+      String name = workflowRef.group(1);
+      Integer version = workflowRef.group(2) == null ? null : Integer.valueOf(workflowRef.group(2));
+      JsonNode taskInput = input;
+      Budget taskBudget = budget;
+      Duration taskDeadline = deadline;
+      Priority taskPriority = priority;
+      String taskGoal = goal;
+      return Result.workflow(name, version, pinned -> new TaskRequest(tenant, null, pinned, taskGoal, null, taskInput,
+          taskBudget, taskDeadline, taskPriority, labels, requestHash));
+    }
+    return Result.ok(TaskRequest.forCapability(tenant, capability.asText(), goal, null, input, budget, deadline,
+        priority, labels, requestHash));
   }
 }

@@ -51,7 +51,8 @@ public final class TaskViews {
       UsageView usage, BudgetView budget, String deadline, String priority, List<StepView> steps,
       List<String> pendingApprovals) {
     public static TaskView of(TaskState task) {
-      return new TaskView(task.taskId(), task.status().name(), task.capability(), null, task.goal(),
+      String workflow = task.workflow() == null ? null : task.workflow() + "@" + task.workflowVersion();
+      return new TaskView(task.taskId(), task.status().name(), task.capability(), workflow, task.goal(),
           task.parentTaskId(), task.input(),
           task.output(), task.error(), task.traceId(), task.createdAt(), task.updatedAt(), task.labels(),
           UsageView.of(task.usage()), new BudgetView(task.budget().maxTokens(), task.budget().maxCostUsd()),

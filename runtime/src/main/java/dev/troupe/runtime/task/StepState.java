@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One step of a task as its journal tells it. {@code failedAgents} lists the agents whose
- * attempts failed, so a retry can go elsewhere.
+ * One run of a workflow step as the task's journal tells it. {@code name} is the workflow step's
+ * id; a fan-out has one run per {@code index}, a loop one per {@code iteration}. {@code failedAgents}
+ * lists the agents whose attempts failed, so a retry can go elsewhere.
  */
 public record StepState(
     String stepId,
@@ -21,28 +22,50 @@ public record StepState(
     Instant endedAt,
     Usage usage,
     Double confidence,
+    JsonNode input,
     JsonNode output,
     String error,
-    List<String> failedAgents) {
+    List<String> failedAgents,
+    Integer index,
+    Integer iteration) {
 
   public StepState {
+    input = JsonValues.absentAsNull(input);
     output = JsonValues.absentAsNull(output);
     failedAgents = failedAgents == null ? List.of() : List.copyOf(failedAgents);
   }
 
   static StepState planned(TaskEvent.StepPlanned e) {
     return new StepState(e.stepId(), e.name(), e.capability(), null, StepStatus.PENDING, 0, null, null, Usage.NONE,
-        null, null, null, List.of());
+        null, e.input(), null, null, List.of(), e.index(), e.iteration());
+  }
+
+  static StepState skipped(TaskEvent.StepSkipped e, String capability, Instant at) {
+    return new StepState(e.stepId(), e.name(), capability, null, StepStatus.SKIPPED, 0, null, at, Usage.NONE, null,
+        null, null, e.reason(), List.of(), null, null);
+  }
+
+  /** Finished one way or another: nothing more will happen to this run. */
+  public boolean isTerminal() {
+    return status == StepStatus.COMPLETED || status == StepStatus.FAILED || status == StepStatus.SKIPPED
+        || status == StepStatus.CANCELLED;
+  }
+
+  /** This run, counted at {@code attempt} (an attempt for which no agent could be matched). */
+  StepState asAttempt(int attempt) {
+    return new StepState(stepId, name, capability, agentId, status, attempt, startedAt, endedAt, usage, confidence,
+        input, output, error, failedAgents, index, iteration);
   }
 
   StepState started(TaskEvent.StepStarted e, Instant at) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.RUNNING, e.attempt(),
-        startedAt == null ? at : startedAt, null, usage, confidence, output, error, failedAgents);
+        startedAt == null ? at : startedAt, null, usage, confidence, input, output, error, failedAgents, index,
+        iteration);
   }
 
   StepState completed(TaskEvent.StepCompleted e, Instant at) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.COMPLETED, attempts,
-        startedAt, at, usage.plus(e.usage()), e.confidence(), e.output(), null, failedAgents);
+        startedAt, at, usage.plus(e.usage()), e.confidence(), input, e.output(), null, failedAgents, index, iteration);
   }
 
   StepState failed(TaskEvent.StepFailed e, Instant at) {
@@ -52,16 +75,22 @@ public record StepState(
       failedBy.add(e.agentId());
     }
     return new StepState(stepId, name, capability, e.agentId() == null ? agentId : e.agentId(), next, e.attempt(),
-        startedAt, e.willRetry() ? null : at, usage.plus(e.usage()), null, null, e.reason(), failedBy);
+        startedAt, e.willRetry() ? null : at, usage.plus(e.usage()), null, input, null, e.reason(), failedBy, index,
+        iteration);
   }
 
   StepState escalated(TaskEvent.StepEscalated e) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.ESCALATED, attempts, startedAt, null,
-        usage.plus(e.usage()), null, null, e.reason(), failedAgents);
+        usage.plus(e.usage()), null, input, null, e.reason(), failedAgents, index, iteration);
   }
 
   StepState awaitingApproval(TaskEvent.ApprovalRequested e) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.WAITING_APPROVAL, attempts, startedAt,
-        null, usage.plus(e.usage()), null, null, null, failedAgents);
+        null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration);
+  }
+
+  StepState cancelled(TaskEvent.StepCancelled e, Instant at) {
+    return new StepState(stepId, name, capability, agentId, StepStatus.CANCELLED, attempts, startedAt, at, usage,
+        null, input, null, e.reason(), failedAgents, index, iteration);
   }
 }

@@ -22,6 +22,11 @@ public final class TaskClient {
         .ask(replyTo -> new TaskEntity.Submit(request, submittedBy, traceId, replyTo), askTimeout);
   }
 
+  public CompletionStage<TaskEntity.CancelReply> cancel(String taskId, String reason, AuditActor by) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.Cancel(reason, by, replyTo), askTimeout);
+  }
+
   public CompletionStage<TaskEntity.GetReply> get(String taskId) {
     return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
         .ask(TaskEntity.Get::new, askTimeout);

@@ -37,7 +37,7 @@ public final class TaskDelegator implements Delegator {
     body.put("capability", delegation.capability());
     body.set("input", delegation.input());
     body.put("parentTaskId", delegation.parentTaskId());
-    TaskRequest request = new TaskRequest(delegation.tenant(), delegation.capability(), null,
+    TaskRequest request = TaskRequest.forCapability(delegation.tenant(), delegation.capability(), null,
         delegation.parentTaskId(), delegation.input(), null, null, null, Map.of("parentTaskId", delegation.parentTaskId()),
         CanonicalJson.sha256(MAPPER, body));
     return tasks.submit(delegation.childTaskId(), request, AuditActor.agent(delegation.agentId()),

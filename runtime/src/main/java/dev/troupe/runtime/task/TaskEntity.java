@@ -82,6 +82,11 @@ public final class TaskEntity
   /** Replies once the task is COMPLETED, FAILED or CANCELLED (at once if it already is). */
   public record AwaitResult(ActorRef<Result> replyTo) implements Command {}
 
+  /** Stop the task: its running steps are cancelled and the reason is recorded. */
+  public record Cancel(String reason, AuditActor by, ActorRef<CancelReply> replyTo) implements Command {}
+
+  private enum DeadlineReached implements Command { INSTANCE }
+
   private record StepReported(AgentEntity.StepReport report) implements Command {}
 
   private record Matched(String stepId, int attempt, boolean excluded, MatchReply reply) implements Command {}
@@ -108,6 +113,13 @@ public final class TaskEntity
   public record Found(TaskState task) implements GetReply {}
 
   public record NotFound(String taskId) implements GetReply {}
+
+  public sealed interface CancelReply extends TroupeSerializable {}
+
+  public record Cancelled(TaskState task) implements CancelReply {}
+
+  /** The task had already finished; nothing changed. */
+  public record AlreadyFinished(TaskState task) implements CancelReply {}
 
   /** A finished task's outcome. */
   public record Result(String taskId, TaskStatus status, JsonNode output, String error) implements TroupeSerializable {}
@@ -178,11 +190,14 @@ public final class TaskEntity
         .onCommand(Get.class, this::onGetMissing)
         .onCommand(AwaitResult.class, (state, await) -> Effect().reply(await.replyTo(),
             new Result(taskId, null, null, "no task " + taskId)))
+        .onCommand(Cancel.class, (state, cancel) -> Effect().reply(cancel.replyTo(), new AlreadyFinished(state)))
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(state -> !state.isEmpty())
         .onCommand(Submit.class, this::onRepeatSubmit)
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Found(state)))
         .onCommand(AwaitResult.class, this::onAwaitResult)
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(DeadlineReached.class, this::onDeadline)
         .onCommand(Matched.class, this::onMatched)
         .onCommand(StepReported.class, this::onStepReported)
         .onCommand(StepTimedOut.class, this::onStepTimedOut)
@@ -195,17 +210,20 @@ public final class TaskEntity
 
   private ReplyEffect<JournalEntry, TaskState> onFirstSubmit(TaskState state, Submit submit) {
     TaskRequest request = submit.request();
-    String stepId = taskId + "." + MAIN_STEP;
-    TaskSubmitted submitted = new TaskSubmitted(taskId, request.tenant(), request.capability(), request.goal(),
+    PinnedWorkflow workflow = request.workflow();
+    TaskSubmitted submitted = new TaskSubmitted(taskId, request.tenant(), request.capability(),
+        workflow == null ? null : workflow.name(), workflow == null ? null : workflow.version(), request.goal(),
         request.parentTaskId(), request.input(), request.budget().maxTokens(), request.budget().maxCostUsd(),
         request.deadline(), request.priority(), request.labels(), request.requestHash());
-    var entries = deps.chain().after(state.chainHead())
-        .add(audit(submit.submittedBy(), submit.traceId()), submitted)
-        .add(audit(ORCHESTRATOR, submit.traceId()), new StepPlanned(stepId, MAIN_STEP, request.capability()))
-        .entries();
-    return Effect().persist(entries)
-        .thenRun(s -> requestMatch(s, stepId, 1, true))
-        .thenReply(submit.replyTo(), s -> new Accepted(taskId, s.traceId(), s.status(), true));
+    Journaling journaling = new Journaling(state, submit.traceId());
+    journaling.add(submit.submittedBy(), submitted);
+    if (workflow != null) {
+      journaling.add(ORCHESTRATOR, new TaskEvent.WorkflowPinned(workflow.name(), workflow.version(),
+          workflow.definition()));
+    }
+    return journaling.planAndPersist()
+        .thenRun(this::scheduleDeadline)
+        .thenReply(submit.replyTo(), s -> new Accepted(taskId, s.traceId(), TaskStatus.ACCEPTED, true));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onRepeatSubmit(TaskState state, Submit submit) {
@@ -248,9 +266,9 @@ public final class TaskEntity
     String reason = matched.reply() == null
         ? "the marketplace did not answer within " + deps.settings().matchTimeout()
         : MatchReply.describe(matched.reply());
-    StepState pending = new StepState(step.get().stepId(), step.get().name(), step.get().capability(), null,
-        StepStatus.PENDING, matched.attempt(), null, null, Usage.NONE, null, null, null, List.of());
-    return onAttemptFailed(state, pending, null, reason, true, Usage.NONE, 0, ORCHESTRATOR, List.of());
+    // No agent took this attempt; it counts, so a capability nobody offers cannot retry forever.
+    return onAttemptFailed(state, step.get().asAttempt(matched.attempt()), null, reason, true, Usage.NONE, 0,
+        ORCHESTRATOR, List.of());
   }
 
   private ReplyEffect<JournalEntry, TaskState> onStepReported(TaskState state, StepReported reported) {
@@ -262,12 +280,11 @@ public final class TaskEntity
     AuditActor agent = AuditActor.agent(report.agentId());
     if (report.outcome() instanceof StepOutcome.Completed done) {
       timers.cancel(report.stepId());
-      StepCompleted completed = new StepCompleted(report.stepId(), report.agentId(), report.attempt(),
-          done.output(), done.confidence(), report.usage(), report.latencyMs());
-      TaskCompleted finished = new TaskCompleted(done.output(), state.usage().plus(report.usage()));
-      return persistWithActivity(state, report, List.of(completed), List.of(finished))
-          .thenRun(this::finished)
-          .thenNoReply();
+      Journaling journaling = new Journaling(state, state.traceId());
+      report.activity().forEach(event -> journaling.add(agent, event));
+      journaling.add(agent, new StepCompleted(report.stepId(), report.agentId(), report.attempt(), done.output(),
+          done.confidence(), report.usage(), report.latencyMs()));
+      return journaling.planAndPersist().thenNoReply();
     }
     if (report.attempt() != step.get().attempts()) {
       return Effect().noReply(); // an outcome of an attempt we already gave up on
@@ -307,21 +324,50 @@ public final class TaskEntity
       TaskState state, StepState step, String agentId, String reason, boolean retryable, Usage usage,
       long durationMs, AuditActor reporter, List<AgentEvent.StepActivity> activity) {
     boolean willRetry = retryable && step.attempts() < deps.settings().maxAttempts();
-    StepFailed failed = new StepFailed(step.stepId(), agentId, step.attempts(), reason, retryable, willRetry,
-        usage, durationMs);
-    AuditChain.Batch batch = deps.chain().after(state.chainHead());
-    addActivity(batch, state, agentId, activity);
-    batch.add(audit(reporter, state.traceId()), failed);
+    Journaling journaling = new Journaling(state, state.traceId());
+    activity.forEach(event -> journaling.add(AuditActor.agent(agentId), event));
+    journaling.add(reporter, new StepFailed(step.stepId(), agentId, step.attempts(), reason, retryable, willRetry,
+        usage, durationMs));
     if (willRetry) {
-      return Effect().persist(batch.entries())
+      return journaling.persist()
           .thenRun(s -> scheduleRetry(step.stepId(), step.attempts()))
           .thenNoReply();
     }
-    String why = retryable
-        ? "step " + step.name() + " failed after " + step.attempts() + " attempts: " + reason
-        : "step " + step.name() + " failed: " + reason;
-    batch.add(audit(ORCHESTRATOR, state.traceId()), new TaskFailed(why, state.usage().plus(usage)));
-    return Effect().persist(batch.entries()).thenRun(this::finished).thenNoReply();
+    // The workflow decides what a failed step means: the task fails, or a fan-out carries on.
+    return journaling.planAndPersist().thenNoReply();
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onCancel(TaskState state, Cancel cancel) {
+    if (state.status().isFinal()) {
+      return Effect().reply(cancel.replyTo(), new AlreadyFinished(state));
+    }
+    Journaling journaling = new Journaling(state, state.traceId());
+    cancelRuns(state, journaling, cancel.by(), "the task was cancelled: " + cancel.reason());
+    journaling.add(cancel.by(), new TaskEvent.TaskCancelled(cancel.reason(), state.usage()));
+    return journaling.persist()
+        .thenRun(this::finished)
+        .thenReply(cancel.replyTo(), Cancelled::new);
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onDeadline(TaskState state, DeadlineReached deadline) {
+    if (state.status().isFinal()) {
+      return Effect().noReply();
+    }
+    String why = "the task's deadline of " + state.deadline() + " passed";
+    Journaling journaling = new Journaling(state, state.traceId());
+    cancelRuns(state, journaling, ORCHESTRATOR, why);
+    journaling.add(ORCHESTRATOR, new TaskFailed(why, state.usage()));
+    return journaling.persist().thenRun(this::finished).thenNoReply();
+  }
+
+  private void cancelRuns(TaskState state, Journaling journaling, AuditActor by, String reason) {
+    for (StepState run : state.steps()) {
+      if (!run.isTerminal()) {
+        timers.cancel(run.stepId());
+        timers.cancel("retry-" + run.stepId());
+        journaling.add(by, new TaskEvent.StepCancelled(run.stepId(), reason));
+      }
+    }
   }
 
   private ReplyEffect<JournalEntry, TaskState> onRetryDue(TaskState state, RetryDue retry) {
@@ -345,6 +391,7 @@ public final class TaskEntity
       scheduleIdlePassivation();
       return;
     }
+    scheduleDeadline(state);
     for (StepState step : state.steps()) {
       if (step.status() == StepStatus.RUNNING) {
         context.getLog().info("Task {} resumes step {} (attempt {})", taskId, step.stepId(), step.attempts());
@@ -369,11 +416,33 @@ public final class TaskEntity
 
   private void dispatch(TaskState state, String stepId) {
     StepState step = state.step(stepId).orElseThrow();
-    timers.startSingleTimer(stepId, new StepTimedOut(stepId, step.attempts()), deps.settings().stepTimeout());
-    // A single-capability task's one step takes the task's input as it is.
+    timers.startSingleTimer(stepId, new StepTimedOut(stepId, step.attempts()), stepTimeout(state, step));
     deps.agents().runStep(step.agentId(), new AgentEntity.RunStep(taskId, stepId, step.attempts(),
-        step.capability(), state.input(), state.goal(), state.guidance(), Map.of(), state.tenant(), state.traceId(),
-        reportAdapter));
+        step.capability(), step.input() == null ? state.input() : step.input(), state.goal(), state.guidance(),
+        dependencies(state, step), state.tenant(), state.traceId(), reportAdapter));
+  }
+
+  /** The workflow step's own timeout, or the node's. */
+  private Duration stepTimeout(TaskState state, StepState step) {
+    return state.plan().step(step.name()).map(s -> s.timeout()).filter(t -> t != null)
+        .orElse(deps.settings().stepTimeout());
+  }
+
+  /** The outputs of the steps this one waits for, by step name. */
+  private static Map<String, JsonNode> dependencies(TaskState state, StepState step) {
+    Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+    state.plan().step(step.name()).ifPresent(def -> def.after().forEach(dep ->
+        state.plan().step(dep).ifPresent(d -> out.put(dep, WorkflowPlanner.logicalOutput(state, d)))));
+    return out;
+  }
+
+  private void scheduleDeadline(TaskState state) {
+    if (state.deadline() == null || state.status().isFinal()) {
+      return;
+    }
+    Duration left = Duration.between(deps.clock().instant(), state.createdAt().plus(state.deadline()));
+    timers.startSingleTimer(DeadlineReached.INSTANCE, DeadlineReached.INSTANCE,
+        left.isNegative() ? Duration.ZERO : left);
   }
 
   private void scheduleRetry(String stepId, int failedAttempt) {
@@ -432,5 +501,51 @@ public final class TaskEntity
 
   private EffectBuilder<JournalEntry, TaskState> persist(TaskState state, AuditActor actor, DomainEvent event) {
     return Effect().persist(deps.chain().after(state.chainHead()).add(audit(actor, state.traceId()), event).entries());
+  }
+
+  /**
+   * Events of one command, stamped and folded as they are added, so the workflow planner can
+   * decide on the state they lead to; all of them are then persisted atomically.
+   */
+  private final class Journaling {
+    private TaskState state;
+    private final String traceId;
+    private final AuditChain.Batch batch;
+    private final List<TaskEvent> decided = new ArrayList<>();
+
+    Journaling(TaskState state, String traceId) {
+      this.state = state;
+      this.traceId = traceId;
+      this.batch = deps.chain().after(state.chainHead());
+    }
+
+    void add(AuditActor actor, DomainEvent event) {
+      batch.add(audit(actor, traceId), event);
+      List<JournalEntry> entries = batch.entries();
+      state = state.apply(entries.get(entries.size() - 1));
+    }
+
+    /** Adds what the planner decides, until it decides nothing more. */
+    EffectBuilder<JournalEntry, TaskState> planAndPersist() {
+      for (int round = 0; round <= state.plan().steps().size() + 1; round++) {
+        List<TaskEvent> next = WorkflowPlanner.next(state);
+        if (next.isEmpty()) {
+          break;
+        }
+        next.forEach(event -> add(ORCHESTRATOR, event));
+        decided.addAll(next);
+      }
+      List<String> start = WorkflowPlanner.toStart(decided);
+      return persist().thenRun(s -> {
+        start.forEach(stepId -> requestMatch(s, stepId, 1, true));
+        if (s.status().isFinal()) {
+          finished(s);
+        }
+      });
+    }
+
+    EffectBuilder<JournalEntry, TaskState> persist() {
+      return Effect().persist(batch.entries());
+    }
   }
 }

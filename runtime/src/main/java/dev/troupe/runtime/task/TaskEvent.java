@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import dev.troupe.runtime.workflow.WorkflowDefinition;
 
 /**
  * What a task's journal records (besides the agents' step activity it copies in). Each carries
@@ -20,6 +21,8 @@ public sealed interface TaskEvent extends DomainEvent {
       String taskId,
       String tenant,
       String capability,
+      String workflow,
+      Integer workflowVersion,
       String goal,
       String parentTaskId,
       JsonNode input,
@@ -31,8 +34,22 @@ public sealed interface TaskEvent extends DomainEvent {
       String requestHash)
       implements TaskEvent {}
 
-  /** A step the task will run, planned before any agent is chosen. */
-  record StepPlanned(String stepId, String name, String capability) implements TaskEvent {}
+  /** The workflow definition this task runs, pinned at submission: later versions do not change it. */
+  record WorkflowPinned(String name, int version, WorkflowDefinition definition) implements TaskEvent {}
+
+  /**
+   * A step the task will run, with its resolved input, planned before any agent is chosen.
+   * {@code name} is the workflow step's id; {@code index} is set for each run of a fan-out,
+   * {@code iteration} for each run of a loop.
+   */
+  record StepPlanned(String stepId, String name, String capability, JsonNode input, Integer index, Integer iteration)
+      implements TaskEvent {}
+
+  /** A workflow step will not run, and why (its condition was false, or a step before it was skipped). */
+  record StepSkipped(String stepId, String name, String reason) implements TaskEvent {}
+
+  /** A planned or running step was stopped (the task was cancelled, or its fan-out was already joined). */
+  record StepCancelled(String stepId, String reason) implements TaskEvent {}
 
   /** An attempt of a step was handed to the agent the marketplace ranked first. */
   record StepStarted(String stepId, String name, String capability, String agentId, int attempt)
@@ -72,4 +89,7 @@ public sealed interface TaskEvent extends DomainEvent {
 
   /** The task stopped for a human. */
   record TaskEscalated(String reason) implements TaskEvent {}
+
+  /** The task was cancelled; the stamp says by whom. */
+  record TaskCancelled(String reason, Usage usage) implements TaskEvent {}
 }

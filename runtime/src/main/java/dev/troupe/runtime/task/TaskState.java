@@ -7,6 +7,8 @@ import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.workflow.WorkflowDefinition;
+import dev.troupe.runtime.workflow.WorkflowStep;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +26,9 @@ public record TaskState(
     TaskStatus status,
     String tenant,
     String capability,
+    String workflow,
+    Integer workflowVersion,
+    WorkflowDefinition definition,
     String goal,
     String parentTaskId,
     JsonNode input,
@@ -54,7 +59,8 @@ public record TaskState(
   }
 
   public static TaskState empty(String taskId) {
-    return new TaskState(taskId, null, null, null, null, null, null, null, null, null, null, null, Map.of(),
+    return new TaskState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        Map.of(),
         Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), List.of(), List.of(), ChainHead.EMPTY);
   }
 
@@ -66,6 +72,25 @@ public record TaskState(
 
   public Optional<StepState> step(String stepId) {
     return steps.stream().filter(s -> s.stepId().equals(stepId)).findFirst();
+  }
+
+  /** The runs of workflow step {@code name}, in the order they were planned. */
+  public List<StepState> runsOf(String name) {
+    return steps.stream().filter(s -> s.name().equals(name)).toList();
+  }
+
+  /**
+   * What the task runs: its pinned workflow, or for a capability task a one-step plan whose step
+   * ({@value TaskEntity#MAIN_STEP}) takes the task's input as it is.
+   */
+  @JsonIgnore
+  public WorkflowDefinition plan() {
+    if (definition != null) {
+      return definition;
+    }
+    return new WorkflowDefinition("capability", null, List.of(new WorkflowStep(TaskEntity.MAIN_STEP, capability,
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode("${input}"), List.of(), null, null,
+        null, null)), null);
   }
 
   public TaskState apply(JournalEntry entry) {
@@ -80,9 +105,27 @@ public record TaskState(
     }
     TaskEvent event = (TaskEvent) entry.event();
     if (event instanceof TaskEvent.TaskSubmitted e) {
-      return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.goal(), e.parentTaskId(),
-          e.input(), null, null, entry.stamp().traceId(), at, at, e.labels(), new Budget(e.maxTokens(), e.maxCostUsd()),
-          e.deadline(), e.priority(), e.requestHash(), Usage.NONE, List.of(), List.of(), List.of(), chainHead);
+      return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.workflow(),
+          e.workflowVersion(), null, e.goal(), e.parentTaskId(), e.input(), null, null, entry.stamp().traceId(), at, at,
+          e.labels(), new Budget(e.maxTokens(), e.maxCostUsd()), e.deadline(), e.priority(), e.requestHash(),
+          Usage.NONE, List.of(), List.of(), List.of(), chainHead);
+    }
+    if (event instanceof TaskEvent.WorkflowPinned e) {
+      return new TaskState(taskId, status, tenant, capability, e.name(), e.version(), e.definition(), goal,
+          parentTaskId, input, output, error, traceId, createdAt, updatedAt, labels, budget, deadline, priority,
+          requestHash, usage, steps, approvals, guidance, chainHead);
+    }
+    if (event instanceof TaskEvent.StepSkipped e) {
+      List<StepState> next = new ArrayList<>(steps);
+      String stepCapability = plan().step(e.name()).map(WorkflowStep::capability).orElse(null);
+      next.add(StepState.skipped(e, stepCapability, at));
+      return with(b -> b.steps = next);
+    }
+    if (event instanceof TaskEvent.StepCancelled e) {
+      return with(b -> b.steps = replaceStep(e.stepId(), s -> s.cancelled(e, at)));
+    }
+    if (event instanceof TaskEvent.TaskCancelled e) {
+      return with(b -> b.status = TaskStatus.CANCELLED, b -> b.error = e.reason());
     }
     if (event instanceof TaskEvent.StepPlanned e) {
       List<StepState> next = new ArrayList<>(steps);
@@ -156,7 +199,8 @@ public record TaskState(
     for (var change : changes) {
       change.accept(b);
     }
-    return new TaskState(taskId, b.status, tenant, capability, goal, parentTaskId, input, b.output, b.error, traceId,
+    return new TaskState(taskId, b.status, tenant, capability, workflow, workflowVersion, definition, goal,
+        parentTaskId, input, b.output, b.error, traceId,
         createdAt, b.updatedAt, labels, budget, deadline, priority, requestHash, b.usage, b.steps, b.approvals,
         guidance, b.chainHead);
   }

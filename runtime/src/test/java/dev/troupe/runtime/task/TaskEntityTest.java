@@ -107,7 +107,7 @@ class TaskEntityTest {
 
   private static TaskRequest request(String capability, String hash) {
     JsonNode input = JsonNodeFactory.instance.objectNode().put("text", "Hello there. General Kenobi.");
-    return new TaskRequest("default", capability, "greet", null, input, null, null, null, Map.of("customer", "acme"),
+    return TaskRequest.forCapability("default", capability, "greet", null, input, null, null, null, Map.of("customer", "acme"),
         hash);
   }
 

@@ -32,9 +32,9 @@ class TaskStateTest {
 
   private TaskState submitted() {
     return TaskState.empty("t1")
-        .apply(at(10, new TaskEvent.TaskSubmitted("t1", "acme", "text.summarize", "goal", "parent", INPUT, 100L,
+        .apply(at(10, new TaskEvent.TaskSubmitted("t1", "acme", "text.summarize", null, null, "goal", "parent", INPUT, 100L,
             new BigDecimal("0.5"), null, Priority.HIGH, Map.of("k", "v"), "hash")))
-        .apply(at(10, new TaskEvent.StepPlanned("s", "main", "text.summarize")));
+        .apply(at(10, new TaskEvent.StepPlanned("s", "main", "text.summarize", INPUT, null, null)));
   }
 
   @Test

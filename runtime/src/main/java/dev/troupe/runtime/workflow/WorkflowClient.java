@@ -1,0 +1,71 @@
+package dev.troupe.runtime.workflow;
+
+import dev.troupe.persistence.AuditActor;
+import dev.troupe.runtime.task.PinnedWorkflow;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/** Registers, reads and rolls back workflows, wherever in the cluster they live. */
+public final class WorkflowClient {
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+  private final Predicate<String> capabilityKnown;
+
+  public WorkflowClient(ClusterSharding sharding, Duration timeout, Predicate<String> capabilityKnown) {
+    this.sharding = sharding;
+    this.timeout = timeout;
+    this.capabilityKnown = capabilityKnown;
+  }
+
+  /** The definition's problems, with their paths; empty when it can be registered. */
+  public List<String> problems(WorkflowDefinition definition) {
+    return WorkflowValidator.problems(definition, capabilityKnown);
+  }
+
+  /** Registers a valid definition as the next version; fails with the first problem otherwise. */
+  public CompletionStage<WorkflowEntity.Registered> register(WorkflowDefinition definition, AuditActor by) {
+    List<String> problems = problems(definition);
+    if (!problems.isEmpty()) {
+      return CompletableFuture.failedFuture(new InvalidWorkflowException(problems));
+    }
+    return sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, definition.name())
+        .ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout);
+  }
+
+  public CompletionStage<WorkflowState> get(String name) {
+    return sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name).ask(WorkflowEntity.Get::new, timeout);
+  }
+
+  public CompletionStage<WorkflowEntity.RollbackReply> rollback(String name, int toVersion, AuditActor by) {
+    return sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name)
+        .ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout);
+  }
+
+  /** The definition a new task of {@code name} runs: {@code version}, or the current one. */
+  public CompletionStage<Optional<PinnedWorkflow>> resolve(String name, Integer version) {
+    return get(name).thenApply(state -> {
+      int wanted = version == null ? state.current() : version;
+      return state.version(wanted).map(definition -> new PinnedWorkflow(name, wanted, definition));
+    });
+  }
+
+  /** A definition that cannot be registered; the message lists every problem with its path. */
+  public static final class InvalidWorkflowException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final List<String> problems;
+
+    public InvalidWorkflowException(List<String> problems) {
+      super(String.join("; ", problems));
+      this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+      return problems;
+    }
+  }
+}

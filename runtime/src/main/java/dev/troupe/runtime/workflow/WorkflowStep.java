@@ -1,0 +1,28 @@
+package dev.troupe.runtime.workflow;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One step of a workflow.
+ *
+ * @param id unique in the workflow; later steps refer to its output as {@code steps.<id>.output}
+ * @param capability what the marketplace must find an agent for
+ * @param input the step's input: JSON in which {@code "${path}"} strings are replaced by values of
+ *     the scope ({@code input.*}, {@code steps.<id>.output.*}, and the fan-out element)
+ * @param after steps that must be done first (completed, or skipped)
+ * @param when run only if this holds; otherwise the step is skipped, and so are the steps after it
+ * @param forEach fan-out over a list, with a join policy
+ * @param loop repeat until a condition holds, bounded
+ * @param timeout this step's own step timeout, instead of {@code troupe.tasks.step-timeout}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record WorkflowStep(
+    String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach, Loop loop,
+    Duration timeout) {
+  public WorkflowStep {
+    after = after == null ? List.of() : List.copyOf(after);
+  }
+}
