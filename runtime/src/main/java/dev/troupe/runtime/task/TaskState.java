@@ -133,7 +133,9 @@ public record TaskState(
       return with(b -> b.steps = next);
     }
     if (event instanceof TaskEvent.StepStarted e) {
-      return with(b -> b.status = TaskStatus.RUNNING, b -> b.steps = replaceStep(e.stepId(), s -> s.started(e, at)));
+      // Another branch starting does not hide a pending approval or an escalation.
+      TaskStatus next = status == TaskStatus.ACCEPTED ? TaskStatus.RUNNING : status;
+      return with(b -> b.status = next, b -> b.steps = replaceStep(e.stepId(), s -> s.started(e, at)));
     }
     if (event instanceof TaskEvent.StepCompleted e) {
       return with(b -> b.usage = usage.plus(e.usage()), b -> b.steps = replaceStep(e.stepId(), s -> s.completed(e, at)));
