@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,7 +237,8 @@ class TaskApiIT {
     cases.put("{\"capability\":\"text.summarize\",\"capabilty\":1}", new Object[] {400, "capabilty: unknown field"});
     cases.put("{\"capability\":\"image.paint\"}",
         new Object[] {422, "capability: unknown capability 'image.paint' (known: billing.start, company.research,"});
-    cases.put("{\"workflow\":\"client-onboarding\"}", new Object[] {422, "workflow: unknown workflow"});
+    cases.put("{\"workflow\":\"no-such-workflow\"}", new Object[] {422, "workflow: unknown workflow 'no-such-workflow'"});
+    cases.put("{\"workflow\":\"client-onboarding@0\"}", new Object[] {400, "workflow: must be a workflow name"});
     cases.put("{\"capability\":\"text.summarize\",\"input\":\"text\"}", new Object[] {400, "input: must be a JSON object"});
     cases.put("{\"capability\":\"text.summarize\",\"budget\":{\"maxTokens\":-5}}",
         new Object[] {400, "budget.maxTokens: must be 1..1000000000, was -5"});
@@ -294,5 +296,85 @@ class TaskApiIT {
 
     assertEquals(200, server.get("/health/ready", null).statusCode(), "the server is still up");
     assertEquals(rowsBefore, server.journalRows(), "bad input wrote nothing to the journal");
+  }
+
+  private static HttpResponse<String> put(String path, String key, String body) throws Exception {
+    return server.send(HttpRequest.newBuilder(server.uri(path)).header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  @Test
+  void workflowsAreRegisteredVersionedPinnedAndRolledBack() throws Exception {
+    String v1 = "{\"steps\": [{\"id\": \"loud\", \"capability\": \"text.shout\", \"input\": {\"text\": \"${input.word}\"}}]}";
+    String v2 = "{\"steps\": [{\"id\": \"loud\", \"capability\": \"text.shout\","
+        + " \"input\": {\"text\": \"v2 ${input.word}\"}}]}";
+    assertProblem(put("/v1/workflows/shouting", AUDITOR, v1), 403, "admin role");
+    assertProblem(put("/v1/workflows/shouting", ADMIN,
+        "{\"steps\": [{\"id\": \"loud\", \"capability\": \"text.whisper\"}, {\"id\": \"b\","
+            + " \"capability\": \"text.shout\", \"after\": [\"lou\"]}]}"),
+        400, "steps[0].capability: unknown capability 'text.whisper'; steps[1].after[0]: unknown step 'lou'");
+    assertProblem(put("/v1/workflows/shouting", ADMIN, "{\"steps\": [{\"id\": \"loud\", \"capabilty\": \"x\"}]}"),
+        400, "steps[0].capabilty");
+
+    HttpResponse<String> first = put("/v1/workflows/shouting", ADMIN, v1);
+    assertEquals(201, first.statusCode(), first.body());
+    assertEquals(1, json(first).get("version").asInt());
+    assertEquals(200, put("/v1/workflows/shouting", ADMIN, v1).statusCode(), "the same definition again");
+    assertEquals(2, json(put("/v1/workflows/shouting", ADMIN, v2)).get("version").asInt());
+    JsonNode read = json(server.get("/v1/workflows/shouting", AUDITOR));
+    assertEquals(2, read.get("current").asInt());
+    assertEquals(2, read.get("versions").size());
+
+    String pinned = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"workflow\": \"shouting@1\", \"input\": {\"word\": \"hi\"}}")).get("taskId").asText();
+    JsonNode onV1 = awaitStatus(pinned, ADMIN, "COMPLETED");
+    assertEquals("HI", onV1.get("output").get("shout").asText());
+    assertEquals("shouting@1", onV1.get("workflow").asText());
+    String current = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"workflow\": \"shouting\", \"input\": {\"word\": \"hi\"}}")).get("taskId").asText();
+    assertEquals("V2 HI", awaitStatus(current, ADMIN, "COMPLETED").get("output").get("shout").asText());
+
+    assertProblem(server.postJson("/v1/tasks", ADMIN, "{\"workflow\": \"shouting@7\"}"), 422,
+        "unknown workflow 'shouting' or it has no version 7");
+    assertProblem(server.postJson("/v1/tasks", ADMIN, "{\"workflow\": \"whispering\"}"), 422,
+        "unknown workflow 'whispering'");
+    assertProblem(server.postJson("/v1/tasks", ADMIN, "{\"workflow\": \"Bad Name\"}"), 400, "workflow: must be");
+
+    assertProblem(server.postJson("/v1/workflows/shouting/rollback", ADMIN, "{\"toVersion\": 9}"), 422,
+        "has versions 1..2, not 9");
+    HttpResponse<String> rolled = server.postJson("/v1/workflows/shouting/rollback", ADMIN, "{\"toVersion\": 1}");
+    assertEquals(1, json(rolled).get("current").asInt(), rolled.body());
+    String afterRollback = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"workflow\": \"shouting\", \"input\": {\"word\": \"yo\"}}")).get("taskId").asText();
+    assertEquals("YO", awaitStatus(afterRollback, ADMIN, "COMPLETED").get("output").get("shout").asText());
+    assertProblem(server.get("/v1/workflows/nothing-here", ADMIN), 404, "no workflow nothing-here");
+    assertTrue(json(server.get("/v1/workflows", ADMIN)).get("items").size() >= 3, "built-ins and shouting");
+  }
+
+  @Test
+  void theBuiltInOnboardingWorkflowRunsUpToItsApprovalGate() throws Exception {
+    String taskId = json(server.postJson("/v1/tasks", ADMIN, "{\"workflow\": \"client-onboarding\","
+        + " \"input\": {\"client\": \"Acme Ltd\", \"documents\": [\"Acme makes anvils.\", \"It has 40 staff.\"]}}"))
+        .get("taskId").asText();
+    JsonNode task = awaitStatus(taskId, ADMIN, "WAITING_APPROVAL");
+    assertEquals("client-onboarding@1", task.get("workflow").asText());
+    List<String> steps = new java.util.ArrayList<>();
+    task.get("steps").forEach(step -> steps.add(step.get("name").asText() + ":" + step.get("status").asText()));
+    assertEquals(List.of("summarize:COMPLETED", "compliance:COMPLETED", "letter:COMPLETED", "crm:COMPLETED",
+        "billing:WAITING_APPROVAL"), steps);
+    assertEquals(1, task.get("pendingApprovals").size());
+  }
+
+  @Test
+  void aRunningTaskCanBeCancelledOnceAndOnlyByItsTenant() throws Exception {
+    String taskId = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\": \"billing.start\", \"input\": {\"client\": \"Acme\"}}")).get("taskId").asText();
+    awaitStatus(taskId, ADMIN, "WAITING_APPROVAL");
+    assertProblem(server.postJson("/v1/tasks/" + taskId + "/cancel", ACME, ""), 404, "no task");
+    HttpResponse<String> cancelled = server.postJson("/v1/tasks/" + taskId + "/cancel", ADMIN, "");
+    assertEquals(200, cancelled.statusCode(), cancelled.body());
+    assertEquals("CANCELLED", json(cancelled).get("status").asText());
+    assertEquals("cancelled by admin", json(cancelled).get("error").asText());
+    assertProblem(server.postJson("/v1/tasks/" + taskId + "/cancel", ADMIN, ""), 409, "already finished as CANCELLED");
   }
 }
