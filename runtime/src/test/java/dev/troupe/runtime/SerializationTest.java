@@ -105,7 +105,8 @@ class SerializationTest {
       new TaskEvent.TaskCompleted(JSON, USAGE),
       new TaskEvent.TaskFailed("no", USAGE),
       new TaskEvent.TaskEscalated("stuck"),
-      new AgentEvent.AgentConfigured("summarizer-1", "summarizer", "sums", OFFERS, Set.of("crm.record"), "fast",
+      new AgentEvent.AgentConfigured("summarizer-1", "summarizer", "sums", OFFERS,
+          Set.of("crm.record", "email.send", "billing.trigger", "test.echo"), "fast",
           AgentLimits.DEFAULT),
       new AgentEvent.StepAccepted("t", "t.main", 1, "text.summarize", JSON),
       new AgentEvent.StepRefused("t", "t.main", 1, "at its limit"),
@@ -116,6 +117,7 @@ class SerializationTest {
       new AgentEvent.AgentDegraded("5 failures"),
       new AgentEvent.AgentRestored("cool-down over"),
       new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),
+      new AgentEvent.ToolCallIntended("t.main", "crm.record", "t.main/tool-1", JSON),
       new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
       new AgentEvent.DecisionNoted("t.main", "because"));
 
@@ -162,6 +164,21 @@ class SerializationTest {
   void everyEventRoundTripsInsideItsJournalEntry() {
     for (DomainEvent event : SAMPLE_EVENTS) {
       kit.serializationTestKit().verifySerialization(entry(event), true);
+    }
+  }
+
+  @Test
+  void everyEventsAuditHashSurvivesARoundTripThroughTheJournalsSerializer() {
+    var serialization = SerializationExtension.get(kit.system());
+    var hasher = new dev.troupe.persistence.AuditHasher(dev.troupe.persistence.JournalAudit.journalMapper(kit.system()));
+    for (DomainEvent event : SAMPLE_EVENTS) {
+      JournalEntry entry = entry(event);
+      byte[] bytes = serialization.serialize(entry).get();
+      var serializer = serialization.findSerializerFor(entry);
+      JournalEntry back = (JournalEntry) serialization.deserialize(bytes, serializer.identifier(),
+          Serializers.manifestFor(serializer, entry)).get();
+      assertEquals(hasher.hashOf(entry.stamp(), entry.event()), hasher.hashOf(back.stamp(), back.event()),
+          "a verifier would see " + event.getClass().getSimpleName() + " as tampered");
     }
   }
 

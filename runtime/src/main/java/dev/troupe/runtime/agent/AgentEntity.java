@@ -69,6 +69,9 @@ public final class AgentEntity
 
   private record Recorded(AgentEvent event) implements Command {}
 
+  /** Persist {@code event}, then complete {@code journaled}: a tool's intent before the tool runs. Local only. */
+  private record PersistBeforeGoingOn(AgentEvent event, CompletableFuture<Void> journaled) implements Command {}
+
   private record Finished(RunStep step, StepOutcome outcome, Usage usage, long latencyMs) implements Command {}
 
   private enum AdvertiseTick implements Command { INSTANCE }
@@ -152,7 +155,8 @@ public final class AgentEntity
         .onCommand(Wake.class, this::onWake)
         .onCommand(RunStep.class, this::onRunStep)
         .onCommand(GetStatus.class, (state, get) -> Effect().reply(get.replyTo(), view(state)))
-        .onCommand(Recorded.class, this::onRecorded)
+        .onCommand(Recorded.class, (state, recorded) -> onRecorded(state, recorded.event(), null))
+        .onCommand(PersistBeforeGoingOn.class, (state, p) -> onRecorded(state, p.event(), p.journaled()))
         .onCommand(Finished.class, this::onFinished)
         .onCommand(AdvertiseTick.class, (state, tick) -> Effect().none().thenRun(this::advertise).thenNoReply())
         .onCommand(CooldownOver.class, this::onCooldownOver)
@@ -220,14 +224,20 @@ public final class AgentEntity
         .thenNoReply();
   }
 
-  private ReplyEffect<JournalEntry, AgentState> onRecorded(AgentState state, Recorded recorded) {
-    String stepId = recorded.event() instanceof StepActivity a ? a.stepId()
-        : recorded.event() instanceof AgentEvent.NoteRemembered n ? n.stepId()
-        : recorded.event() instanceof AgentEvent.DelegationRequested d ? d.stepId() : null;
+  private ReplyEffect<JournalEntry, AgentState> onRecorded(
+      AgentState state, AgentEvent event, CompletableFuture<Void> journaled) {
+    String stepId = event instanceof StepActivity a ? a.stepId()
+        : event instanceof AgentEvent.NoteRemembered n ? n.stepId()
+        : event instanceof AgentEvent.DelegationRequested d ? d.stepId() : null;
     AgentState.InFlightStep step = stepId == null ? null : state.inFlight().get(stepId);
     AuditContext context = new AuditContext(deps.clock().instant(), AuditActor.agent(agentId),
         step == null ? null : step.traceId(), step == null ? null : step.taskId());
-    return Effect().persist(deps.chain().after(state.chainHead()).add(context, recorded.event()).entries())
+    return Effect().persist(deps.chain().after(state.chainHead()).add(context, event).entries())
+        .thenRun(s -> {
+          if (journaled != null) {
+            journaled.complete(null);
+          }
+        })
         .thenNoReply();
   }
 
@@ -319,8 +329,7 @@ public final class AgentEntity
         new StepSession.Request(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input(),
             step.goal(), step.guidance(), step.dependencies(), step.tenant(), step.traceId()),
         deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), deps.executor(),
-        state.notes(), state.recent(), event -> context.getSelf().tell(new Recorded(event)),
-        deps.delegator(), deps.clock());
+        state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock());
     CompletionStage<StepOutcome> run = CompletableFuture
         .supplyAsync(() -> agent.agent().run(session), deps.executor())
         .thenCompose(stage -> stage == null
@@ -329,9 +338,29 @@ public final class AgentEntity
         .toCompletableFuture()
         .orTimeout(deps.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
     context.pipeToSelf(run, (outcome, error) -> new Finished(step,
-        error == null ? outcome : StepSession.outcomeOfFailure(agentId, error, deps.stepTimeout()),
+        // A call that may or may not have happened outranks whatever the code concluded.
+        session.inDoubt().<StepOutcome>map(StepOutcome::escalate).orElseGet(() ->
+            error == null ? outcome : StepSession.outcomeOfFailure(agentId, error, deps.stepTimeout())),
         session.usage(), Duration.between(started, deps.clock().instant()).toMillis()));
     advertise(state);
+  }
+
+  /** Step events go to this actor, which journals them in order; intents are awaited. */
+  private StepSession.Recorder recorder() {
+    ActorRef<Command> self = context.getSelf();
+    return new StepSession.Recorder() {
+      @Override
+      public void record(AgentEvent event) {
+        self.tell(new Recorded(event));
+      }
+
+      @Override
+      public CompletionStage<Void> persist(AgentEvent event) {
+        CompletableFuture<Void> journaled = new CompletableFuture<>();
+        self.tell(new PersistBeforeGoingOn(event, journaled));
+        return journaled;
+      }
+    };
   }
 
   private void advertise(AgentState state) {

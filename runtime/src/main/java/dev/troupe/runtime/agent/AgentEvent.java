@@ -17,7 +17,12 @@ public sealed interface AgentEvent extends DomainEvent {
   record AgentConfigured(
       String agentId, String type, String role, List<CapabilityOffer> capabilities, Set<String> tools,
       String modelTier, AgentLimits limits)
-      implements AgentEvent {}
+      implements AgentEvent {
+    public AgentConfigured {
+      // Sorted, so the JSON (and so the audit hash) is the same before and after a round trip.
+      tools = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(tools));
+    }
+  }
 
   /** The agent took a step; written before its code runs. */
   record StepAccepted(String taskId, String stepId, int attempt, String capability, JsonNode input)
@@ -56,7 +61,15 @@ public sealed interface AgentEvent extends DomainEvent {
       implements StepActivity {}
 
   /**
-   * One tool call or refused attempt: {@code outcome} is {@code ok}, {@code refused},
+   * A tool is about to be called: journaled (and awaited) before the call, so that after a crash a
+   * call without an outcome is known and reconciled instead of blindly run again.
+   */
+  record ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input) implements StepActivity {}
+
+  /**
+   * One tool call or refused attempt: {@code outcome} is {@code ok}, {@code reconciled} (an
+   * interrupted call asked again of an idempotent tool with the same key), {@code in-doubt} (an
+   * interrupted call of a tool that is not idempotent: not run again, escalated), {@code refused},
    * {@code invalid-input}, {@code timeout} or {@code failed}.
    */
   record ToolCalled(

@@ -70,6 +70,29 @@ public record AgentState(
     return finished.stream().filter(f -> f.stepId().equals(stepId)).findFirst();
   }
 
+  /**
+   * The tool calls made so far for {@code stepId}, in any attempt, by idempotency key: what a new
+   * run of the step must not repeat.
+   */
+  public Map<String, StepSession.PriorCall> priorCalls(String stepId) {
+    Map<String, StepSession.PriorCall> calls = new LinkedHashMap<>();
+    List<StepActivity> activity = new ArrayList<>();
+    finishedStep(stepId).ifPresent(f -> activity.addAll(f.activity()));
+    InFlightStep running = inFlight.get(stepId);
+    if (running != null) {
+      activity.addAll(running.activity());
+    }
+    for (StepActivity event : activity) {
+      if (event instanceof AgentEvent.ToolCallIntended intent) {
+        calls.put(intent.idempotencyKey(), new StepSession.PriorCall(intent, null));
+      } else if (event instanceof AgentEvent.ToolCalled called && called.idempotencyKey() != null) {
+        StepSession.PriorCall prior = calls.get(called.idempotencyKey());
+        calls.put(called.idempotencyKey(), new StepSession.PriorCall(prior == null ? null : prior.intent(), called));
+      }
+    }
+    return calls;
+  }
+
   /** Spend on the UTC day of {@code now}. */
   public BigDecimal spentOn(Instant now) {
     return day(now).equals(spendDay) ? spentThatDay : BigDecimal.ZERO;
@@ -116,8 +139,10 @@ public record AgentState(
     }
     if (event instanceof AgentEvent.StepAccepted e) {
       Map<String, InFlightStep> steps = new LinkedHashMap<>(inFlight);
+      // A step taken up again after an interruption keeps what it did before: its tool calls.
+      InFlightStep interrupted = inFlight.get(e.stepId());
       steps.put(e.stepId(), new InFlightStep(e.taskId(), e.stepId(), e.attempt(), e.capability(), e.input(),
-          traceId, at, List.of()));
+          traceId, at, interrupted == null ? List.of() : interrupted.activity()));
       List<Instant> accepts = new ArrayList<>();
       for (Instant t : recentAccepts) {
         if (t.isAfter(at.minus(RATE_WINDOW))) {

@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
  * The {@link StepContext} of one step: it enforces the agent's tool grants and tool schemas,
@@ -41,6 +40,17 @@ import java.util.function.Consumer;
  * events, in order. The agent entity persists them; the test kit collects them.
  */
 public final class StepSession implements StepContext {
+
+  /** Where a step's events go: recorded as they happen, or persisted before the step goes on. */
+  public interface Recorder {
+    void record(AgentEvent event);
+
+    /** Completes once {@code event} is journaled; a tool call waits for its intent this way. */
+    CompletionStage<Void> persist(AgentEvent event);
+  }
+
+  /** A tool call an earlier run of the step made: its intent, and its outcome if one was recorded. */
+  public record PriorCall(AgentEvent.ToolCallIntended intent, ToolCalled outcome) {}
 
   /** What the step was asked. */
   public record Request(
@@ -59,7 +69,9 @@ public final class StepSession implements StepContext {
   private final ModelClient model;
   private final ToolRegistry toolRegistry;
   private final Executor executor;
-  private final Consumer<AgentEvent> recorder;
+  private final Recorder recorder;
+  private final Map<String, PriorCall> priorCalls;
+  private final AtomicReference<String> inDoubt = new AtomicReference<>();
   private final Delegator delegator;
   private final Clock clock;
   private final Memory memory;
@@ -70,7 +82,7 @@ public final class StepSession implements StepContext {
   public StepSession(
       String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
       Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
-      Consumer<AgentEvent> recorder, Delegator delegator, Clock clock) {
+      Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock) {
     this.agentId = agentId;
     this.definition = definition;
     this.request = request;
@@ -78,9 +90,19 @@ public final class StepSession implements StepContext {
     this.toolRegistry = toolRegistry;
     this.executor = executor;
     this.recorder = recorder;
+    this.priorCalls = Map.copyOf(priorCalls);
     this.delegator = delegator;
     this.clock = clock;
     this.memory = new Memory(notes, recent);
+  }
+
+  /**
+   * Why the step cannot be trusted to have done what it says, if it cannot: a tool call from an
+   * interrupted run whose outcome is unknown and which cannot safely be repeated. Such a step
+   * escalates to a human whatever its code returns.
+   */
+  public java.util.Optional<String> inDoubt() {
+    return java.util.Optional.ofNullable(inDoubt.get());
   }
 
   /** What the step has used so far, as the runtime measured it. */
@@ -145,7 +167,7 @@ public final class StepSession implements StepContext {
 
   @Override
   public void note(String decision) {
-    recorder.accept(new DecisionNoted(request.stepId(), decision));
+    recorder.record(new DecisionNoted(request.stepId(), decision));
   }
 
   @Override
@@ -153,7 +175,7 @@ public final class StepSession implements StepContext {
     int n = delegations.incrementAndGet();
     String childTaskId = "tsk_" + HexFormat.of().formatHex(CanonicalJson.sha256()
         .digest((request.stepId() + "#delegate-" + n).getBytes(StandardCharsets.UTF_8)), 0, 16);
-    recorder.accept(new AgentEvent.DelegationRequested(request.stepId(), childTaskId, capability));
+    recorder.record(new AgentEvent.DelegationRequested(request.stepId(), childTaskId, capability));
     return delegator.delegate(new Delegator.Delegation(agentId, request.taskId(), request.stepId(), childTaskId,
         request.tenant(), request.traceId(), capability, input));
   }
@@ -186,12 +208,12 @@ public final class StepSession implements StepContext {
       return call.whenComplete((reply, error) -> {
         long latency = millisSince(start);
         if (error != null) {
-          recorder.accept(new ModelCalled(request.stepId(), delegate.name(), definition.modelTier(), 0, 0,
+          recorder.record(new ModelCalled(request.stepId(), delegate.name(), definition.modelTier(), 0, 0,
               BigDecimal.ZERO, latency, describe(error)));
           usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 1, 0), Usage::plus);
           return;
         }
-        recorder.accept(new ModelCalled(request.stepId(), reply.model(), definition.modelTier(),
+        recorder.record(new ModelCalled(request.stepId(), reply.model(), definition.modelTier(),
             reply.inputTokens(), reply.outputTokens(), reply.costUsd(), latency, null));
         usage.accumulateAndGet(new Usage(reply.inputTokens(), reply.outputTokens(), reply.costUsd(), 1, 0),
             Usage::plus);
@@ -228,33 +250,53 @@ public final class StepSession implements StepContext {
         return refuse(name, key, input, ToolException.Kind.INVALID_INPUT,
             "input does not match the schema of " + name + ": " + String.join("; ", errors));
       }
-      Instant start = clock.instant();
+      PriorCall prior = priorCalls.get(key);
+      if (prior != null && prior.outcome() != null
+          && ("ok".equals(prior.outcome().outcome()) || "reconciled".equals(prior.outcome().outcome()))) {
+        // Done in an earlier run of this step: the same answer, no second effect.
+        return CompletableFuture.completedFuture(prior.outcome().output());
+      }
+      boolean interrupted = prior != null && prior.intent() != null && prior.outcome() == null;
+      if (interrupted && !spec.idempotent()) {
+        String why = "tool " + name + " call " + key + " was interrupted and " + name
+            + " is not idempotent: it may or may not have happened, so it is not run again";
+        recorder.record(new ToolCalled(request.stepId(), name, key, input, null, 0, "in-doubt", why));
+        inDoubt.compareAndSet(null, why);
+        return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.IN_DOUBT, why));
+      }
+      CompletionStage<Void> intended = interrupted
+          ? CompletableFuture.completedFuture(null)
+          : recorder.persist(new AgentEvent.ToolCallIntended(request.stepId(), name, key, input));
+      String success = interrupted ? "reconciled" : "ok";
       ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, key, input);
-      CompletableFuture<JsonNode> result = CompletableFuture
-          .supplyAsync(() -> tool.get().call(call), executor)
-          .thenCompose(stage -> stage)
-          .toCompletableFuture()
-          .orTimeout(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
-      return result.handle((output, error) -> {
-        long latency = millisSince(start);
-        usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
-        if (error == null) {
-          recorder.accept(new ToolCalled(request.stepId(), name, key, input, output, latency, "ok", null));
-          return output;
-        }
-        Throwable cause = unwrap(error);
-        boolean timedOut = cause instanceof TimeoutException;
-        String why = timedOut ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
-        recorder.accept(new ToolCalled(request.stepId(), name, key, input, null, latency,
-            timedOut ? "timeout" : "failed", why));
-        throw new CompletionException(new ToolException(
-            timedOut ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
+      return intended.thenCompose(journaled -> {
+        Instant start = clock.instant();
+        CompletableFuture<JsonNode> result = CompletableFuture
+            .supplyAsync(() -> tool.get().call(call), executor)
+            .thenCompose(stage -> stage)
+            .toCompletableFuture()
+            .orTimeout(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        return result.handle((output, error) -> {
+          long latency = millisSince(start);
+          usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
+          if (error == null) {
+            recorder.record(new ToolCalled(request.stepId(), name, key, input, output, latency, success, null));
+            return output;
+          }
+          Throwable cause = unwrap(error);
+          boolean timedOut = cause instanceof TimeoutException;
+          String why = timedOut ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
+          recorder.record(new ToolCalled(request.stepId(), name, key, input, null, latency,
+              timedOut ? "timeout" : "failed", why));
+          throw new CompletionException(new ToolException(
+              timedOut ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
+        });
       });
     }
 
     private CompletionStage<JsonNode> refuse(
         String name, String key, JsonNode input, ToolException.Kind kind, String why) {
-      recorder.accept(new ToolCalled(request.stepId(), name, key, input, null, 0,
+      recorder.record(new ToolCalled(request.stepId(), name, key, input, null, 0,
           kind == ToolException.Kind.REFUSED ? "refused" : "invalid-input", why));
       return CompletableFuture.failedFuture(new ToolException(kind, why));
     }
@@ -287,7 +329,7 @@ public final class StepSession implements StepContext {
     @Override
     public void remember(String key, String value) {
       notes.put(key, value);
-      recorder.accept(new AgentEvent.NoteRemembered(request.stepId(), key, value));
+      recorder.record(new AgentEvent.NoteRemembered(request.stepId(), key, value));
     }
   }
 

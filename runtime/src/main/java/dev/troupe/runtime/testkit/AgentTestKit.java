@@ -134,7 +134,18 @@ public final class AgentTestKit {
     StepSession session = new StepSession(agentId, agent.definition(),
         new StepSession.Request("task-under-test", "task-under-test.step", 1, capability, input, goal, guidance,
             dependencies, "test", "trace-under-test"),
-        model, registry, Runnable::run, notes, recent, events::add, delegator, clock);
+        model, registry, Runnable::run, notes, recent, Map.of(), new StepSession.Recorder() {
+          @Override
+          public void record(AgentEvent event) {
+            events.add(event);
+          }
+
+          @Override
+          public java.util.concurrent.CompletionStage<Void> persist(AgentEvent event) {
+            events.add(event);
+            return CompletableFuture.completedFuture(null);
+          }
+        }, delegator, clock);
     StepOutcome outcome;
     try {
       var stage = agent.run(session);
@@ -146,6 +157,9 @@ public final class AgentTestKit {
       throw new IllegalStateException("interrupted", e);
     } catch (Exception e) {
       outcome = StepSession.outcomeOfFailure(agentId, e, timeout);
+    }
+    if (session.inDoubt().isPresent()) {
+      outcome = StepOutcome.escalate(session.inDoubt().get());
     }
     return new StepRun(outcome, List.copyOf(events), session.usage());
   }

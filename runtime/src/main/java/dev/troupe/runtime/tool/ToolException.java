@@ -13,7 +13,12 @@ public class ToolException extends RuntimeException {
     /** The tool took longer than its timeout. */
     TIMEOUT,
     /** The tool itself failed. */
-    FAILED
+    FAILED,
+    /**
+     * An earlier run of the step called the tool and was interrupted before its outcome was
+     * recorded, and the tool is not idempotent: it is not run again; the step escalates.
+     */
+    IN_DOUBT
   }
 
   private final Kind kind;

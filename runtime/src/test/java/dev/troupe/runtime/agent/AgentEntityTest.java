@@ -74,6 +74,41 @@ class AgentEntityTest {
   };
 
   private final AtomicInteger runs = new AtomicInteger();
+  /** Effects the side-effecting test tools had, by idempotency key. */
+  private final Map<String, Integer> effects = new java.util.concurrent.ConcurrentHashMap<>();
+  /** While set, the side-effecting tools do their effect and then never answer (a crash mid-call). */
+  private final java.util.concurrent.atomic.AtomicBoolean hangAfterEffect = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Posts to a ledger: idempotent, so a repeat with the same key returns the first result. */
+  private Tool ledger() {
+    return sideEffect("test.post", true);
+  }
+
+  /** Sends a message: not idempotent, every call is another message. */
+  private Tool sender() {
+    return sideEffect("test.send", false);
+  }
+
+  private Tool sideEffect(String name, boolean idempotent) {
+    return new Tool() {
+      @Override
+      public ToolSpec spec() {
+        return new ToolSpec(name, "has an effect", JsonNodeFactory.instance.objectNode().put("type", "object"), true,
+            idempotent, Duration.ofSeconds(30));
+      }
+
+      @Override
+      public CompletionStage<JsonNode> call(dev.troupe.runtime.tool.ToolCall call) {
+        if (!idempotent || !effects.containsKey(call.idempotencyKey())) {
+          effects.merge(call.idempotencyKey(), 1, Integer::sum);
+        }
+        if (hangAfterEffect.get()) {
+          return new CompletableFuture<>();
+        }
+        return CompletableFuture.completedFuture(JsonNodeFactory.instance.objectNode().put("receipt", call.idempotencyKey()));
+      }
+    };
+  }
   private String type;
   private ActorRef<Topic.Command<MarketplaceRegistry.Command>> topic;
   private TestProbe<MarketplaceRegistry.Command> market;
@@ -95,7 +130,8 @@ class AgentEntityTest {
   /** The test agent: what it does depends on {@code input.mode}. */
   private Agent agent(AgentLimits limits) {
     AgentDefinition definition = AgentDefinition.builder(type).role("Does what the test says.")
-        .capability("test.work", Duration.ofSeconds(5), "0.001").tools("test.echo").limits(limits).build();
+        .capability("test.work", Duration.ofSeconds(5), "0.001").tools("test.echo", "test.post", "test.send")
+        .limits(limits).build();
     return new Agent() {
       @Override
       public AgentDefinition definition() {
@@ -113,6 +149,16 @@ class AgentEntityTest {
             return CompletableFuture.completedFuture(StepOutcome.retryable("flaky"));
           case "hang":
             return new CompletableFuture<>();
+          case "post":
+          case "send":
+            return step.tools().call("test." + mode, JsonNodeFactory.instance.objectNode().put("amount", 5))
+                .thenApply(receipt -> StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
+                    JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
+          case "post-then-fail-once":
+            return step.tools().call("test.post", JsonNodeFactory.instance.objectNode().put("amount", 5))
+                .thenApply(receipt -> step.attempt() == 1 ? StepOutcome.retryable("lost the answer")
+                    : StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
+                        JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
           case "model":
             return step.model().complete(new ModelRequest("", "hello", 10))
                 .thenCompose(reply -> {
@@ -136,7 +182,7 @@ class AgentEntityTest {
   private AgentDependencies deps(Agent agent, int instances, int degradeAfter, Duration cooldown, Duration stepTimeout,
       int snapshotEvery) {
     var model = ScriptedModel.named("scripted").otherwise("ok then").pricePer1kTokens("1").build();
-    ToolRegistry tools = new ToolRegistry(List.of(ECHO));
+    ToolRegistry tools = new ToolRegistry(List.of(ECHO, ledger(), sender()));
     ModelGateway models = ModelGateway.allTiers(model);
     AgentCatalog catalog = new AgentCatalog(List.of(new AgentRegistration(agent, instances)), tools, models);
     AgentSettings settings = new AgentSettings(4, false, List.of(), List.of(), degradeAfter, cooldown,
@@ -199,18 +245,18 @@ class AgentEntityTest {
     assertEquals(1, report.usage().modelCalls());
     assertEquals(1, report.usage().toolCalls());
     assertEquals(new BigDecimal("0.003"), report.usage().costUsd(), "1 token in, 2 out, at $1 per 1k");
-    assertEquals(List.of("ModelCalled", "DecisionNoted", "ToolCalled"),
+    assertEquals(List.of("ModelCalled", "DecisionNoted", "ToolCallIntended", "ToolCalled"),
         report.activity().stream().map(e -> e.getClass().getSimpleName()).toList());
     assertEquals(List.of("AgentConfigured", "StepAccepted", "ModelCalled", "DecisionNoted", "NoteRemembered",
-        "ToolCalled", "StepFinished"), journalTypes(id));
-    AgentEvent.ToolCalled tool = (AgentEvent.ToolCalled) report.activity().get(2);
+        "ToolCallIntended", "ToolCalled", "StepFinished"), journalTypes(id));
+    AgentEvent.ToolCalled tool = (AgentEvent.ToolCalled) report.activity().get(3);
     assertEquals("ok", tool.outcome());
     assertEquals("task-1.main/tool-1", tool.idempotencyKey());
     JournalEntry accepted = journal(id).get(1);
     assertEquals("task-1", accepted.stamp().taskId());
     assertEquals("trace-1", accepted.stamp().traceId());
     assertEquals("trace-1", journal(id).get(2).stamp().traceId(), "activity carries the step's trace");
-    assertEquals(VerifyReport.ok(7), verify(id));
+    assertEquals(VerifyReport.ok(8), verify(id));
   }
 
   @Test
@@ -353,5 +399,60 @@ class AgentEntityTest {
         && w.agentId().equals(type + "-1")
         ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
         : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
+
+  /** Starts a step whose tool does its effect and never answers, then "crashes" the agent. */
+  private AgentDependencies interruptedMidCall(String id, String mode) {
+    AgentDependencies deps = deps(agent(AgentLimits.DEFAULT));
+    var agent = spawn(id, deps);
+    hangAfterEffect.set(true);
+    TestProbe<AgentEntity.StepReport> lost = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-1", "s1", 1, "test.work",
+        JsonNodeFactory.instance.objectNode().put("mode", mode), "", List.of(), Map.of(), "default", "t", lost.ref()));
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (effects.isEmpty() && System.nanoTime() < deadline) {
+      lost.expectNoMessage(Duration.ofMillis(20));
+    }
+    assertEquals(1, effects.size(), "the effect happened, its outcome was never recorded");
+    assertTrue(journalTypes(id).contains("ToolCallIntended"), "the intent was journaled before the call");
+    kit.stop(agent);
+    hangAfterEffect.set(false);
+    return deps;
+  }
+
+  @Test
+  void anInterruptedCallOfAnIdempotentToolIsReconciledWithTheSameKeyNotRepeated() {
+    String id = type + "-1";
+    AgentDependencies deps = interruptedMidCall(id, "post");
+    var reborn = spawn(id, deps);
+    AgentEntity.StepReport report = run(reborn, "s1", 1, "post");
+    assertInstanceOf(StepOutcome.Completed.class, report.outcome());
+    assertEquals(Map.of("s1/tool-1", 1), effects, "posted once");
+    List<AgentEvent.ToolCalled> calls = journal(id).stream().map(JournalEntry::event)
+        .filter(AgentEvent.ToolCalled.class::isInstance).map(AgentEvent.ToolCalled.class::cast).toList();
+    assertEquals(List.of("reconciled"), calls.stream().map(AgentEvent.ToolCalled::outcome).toList());
+    assertEquals(1, journalTypes(id).stream().filter("ToolCallIntended"::equals).count());
+  }
+
+  @Test
+  void anInterruptedCallOfAToolThatIsNotIdempotentIsInDoubtAndEscalatedNotRepeated() {
+    String id = type + "-1";
+    AgentDependencies deps = interruptedMidCall(id, "send");
+    var reborn = spawn(id, deps);
+    StepOutcome.Escalate escalated = assertInstanceOf(StepOutcome.Escalate.class, run(reborn, "s1", 1, "send").outcome());
+    assertEquals("tool test.send call s1/tool-1 was interrupted and test.send is not idempotent: it may or may not"
+        + " have happened, so it is not run again", escalated.reason());
+    assertEquals(Map.of("s1/tool-1", 1), effects, "sent once, not twice");
+  }
+
+  @Test
+  void aCallThatCompletedInAFailedAttemptIsNotRepeatedByTheRetry() {
+    var agent = spawn(type + "-1", deps(agent(AgentLimits.DEFAULT)));
+    assertEquals(StepOutcome.retryable("lost the answer"), run(agent, "s1", 1, "post-then-fail-once").outcome());
+    StepOutcome.Completed done = assertInstanceOf(StepOutcome.Completed.class,
+        run(agent, "s1", 2, "post-then-fail-once").outcome());
+    assertEquals("s1/tool-1", done.output().get("receipt").get("receipt").asText());
+    assertEquals(Map.of("s1/tool-1", 1), effects);
+    assertEquals(2, runs.get(), "the agent ran twice; the tool only once");
   }
 }
