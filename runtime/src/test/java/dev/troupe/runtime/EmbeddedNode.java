@@ -24,12 +24,17 @@ final class EmbeddedNode implements AutoCloseable {
   }
 
   static EmbeddedNode start(Path dataDir, List<Agent> agents, String hocon) throws Exception {
+    return start(dataDir, agents, List.of(), hocon);
+  }
+
+  static EmbeddedNode start(Path dataDir, List<Agent> agents, List<dev.troupe.runtime.tool.Tool> tools, String hocon)
+      throws Exception {
     Config config = TroupeSettings.load(ConfigFactory.parseString(hocon)
         .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString()))));
     TroupeSettings settings = TroupeSettings.create(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe",
         TroupeRuntime.pekkoConfig(settings).withFallback(config));
-    TroupeComponents components = new TroupeComponents(agents.stream().map(AgentRegistration::of).toList(), List.of(),
+    TroupeComponents components = new TroupeComponents(agents.stream().map(AgentRegistration::of).toList(), tools,
         ModelGateway.allTiers(TestModels.OK_MODEL));
     TroupeRuntime runtime = TroupeRuntime.start(system, settings, components).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
