@@ -13,6 +13,7 @@ public record AgentSettings(
     List<String> tools,
     int degradeAfterFailures,
     Duration degradedCooldown,
+    Duration modelTimeout,
     Duration reputationHalfLife,
     Duration advertiseInterval,
     int snapshotEvery) {
@@ -47,6 +48,7 @@ public record AgentSettings(
         tools,
         agents.intInRange("degrade-after-failures", 1, 1000),
         agents.positiveDuration("degraded-cooldown"),
+        agents.positiveDuration("model-timeout"),
         agents.positiveDuration("reputation-half-life"),
         agents.positiveDuration("advertise-interval"),
         agents.intInRange("snapshot-every", 10, 1_000_000));

@@ -329,7 +329,8 @@ public final class AgentEntity
         new StepSession.Request(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input(),
             step.goal(), step.guidance(), step.dependencies(), step.tenant(), step.traceId()),
         deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), deps.executor(),
-        state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock());
+        state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock(),
+        deps.settings().modelTimeout());
     CompletionStage<StepOutcome> run = CompletableFuture
         .supplyAsync(() -> agent.agent().run(session), deps.executor())
         .thenCompose(stage -> stage == null

@@ -8,6 +8,7 @@ import dev.troupe.runtime.agent.AgentEvent.ToolCalled;
 import dev.troupe.runtime.model.ModelClient;
 import dev.troupe.runtime.model.ModelReply;
 import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.runtime.model.ModelTimeoutException;
 import dev.troupe.runtime.tool.Tool;
 import dev.troupe.runtime.tool.ToolCall;
 import dev.troupe.runtime.tool.ToolException;
@@ -82,11 +83,11 @@ public final class StepSession implements StepContext {
   public StepSession(
       String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
       Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
-      Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock) {
+      Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock, Duration modelTimeout) {
     this.agentId = agentId;
     this.definition = definition;
     this.request = request;
-    this.model = new MeteredModel(model);
+    this.model = new MeteredModel(model, modelTimeout);
     this.toolRegistry = toolRegistry;
     this.executor = executor;
     this.recorder = recorder;
@@ -186,9 +187,11 @@ public final class StepSession implements StepContext {
 
   private final class MeteredModel implements ModelClient {
     private final ModelClient delegate;
+    private final Duration timeout;
 
-    MeteredModel(ModelClient delegate) {
+    MeteredModel(ModelClient delegate, Duration timeout) {
       this.delegate = delegate;
+      this.timeout = timeout;
     }
 
     @Override
@@ -205,11 +208,16 @@ public final class StepSession implements StepContext {
       } catch (RuntimeException e) {
         call = CompletableFuture.failedFuture(e);
       }
-      return call.whenComplete((reply, error) -> {
+      String timedOut = "model " + delegate.name() + " did not answer within " + timeout;
+      return call.toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .<ModelReply>exceptionallyCompose(error -> CompletableFuture.failedFuture(
+              unwrap(error) instanceof TimeoutException ? new ModelTimeoutException(timedOut) : unwrap(error)))
+          .whenComplete((reply, error) -> {
         long latency = millisSince(start);
         if (error != null) {
+          String why = unwrap(error) instanceof ModelTimeoutException ? timedOut : describe(error);
           recorder.record(new ModelCalled(request.stepId(), delegate.name(), definition.modelTier(), 0, 0,
-              BigDecimal.ZERO, latency, describe(error)));
+              BigDecimal.ZERO, latency, why));
           usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 1, 0), Usage::plus);
           return;
         }

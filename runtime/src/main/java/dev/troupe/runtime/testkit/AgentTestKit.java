@@ -51,6 +51,7 @@ public final class AgentTestKit {
   private List<String> guidance = List.of();
   private Map<String, JsonNode> dependencies = Map.of();
   private Duration timeout = Duration.ofSeconds(5);
+  private Duration modelTimeout = Duration.ofSeconds(5);
   private Clock clock = Clock.systemUTC();
 
   private AgentTestKit(Agent agent) {
@@ -108,6 +109,12 @@ public final class AgentTestKit {
     return this;
   }
 
+  /** How long one model call may take before it fails (the runtime's troupe.agents.model-timeout). */
+  public AgentTestKit modelTimeout(Duration limit) {
+    this.modelTimeout = limit;
+    return this;
+  }
+
   public AgentTestKit clock(Clock newClock) {
     this.clock = newClock;
     return this;
@@ -145,7 +152,7 @@ public final class AgentTestKit {
             events.add(event);
             return CompletableFuture.completedFuture(null);
           }
-        }, delegator, clock);
+        }, delegator, clock, modelTimeout);
     StepOutcome outcome;
     try {
       var stage = agent.run(session);

@@ -199,4 +199,25 @@ class AgentTestKitTest {
     assertEquals(delegation.childTaskId(), again.ofType(AgentEvent.DelegationRequested.class).get(0).childTaskId(),
         "a redelivered step finds the same child task");
   }
+
+  @Test
+  void aModelCallThatTakesTooLongFailsAndIsRecorded() {
+    dev.troupe.runtime.model.ModelClient silent = new dev.troupe.runtime.model.ModelClient() {
+      @Override
+      public String name() {
+        return "silent";
+      }
+
+      @Override
+      public CompletionStage<dev.troupe.runtime.model.ModelReply> complete(ModelRequest request) {
+        return new CompletableFuture<>();
+      }
+    };
+    var run = AgentTestKit.of(agent(step -> step.model().complete(new ModelRequest("", "hello", 5))
+            .thenApply(reply -> done(JsonNodeFactory.instance.textNode(reply.text())))))
+        .model(silent).modelTimeout(Duration.ofMillis(100)).run(json("{}"));
+    assertEquals(StepOutcome.retryable(
+        "agent code failed: ModelTimeoutException: model silent did not answer within PT0.1S"), run.outcome());
+    assertEquals("model silent did not answer within PT0.1S", run.modelCalls().get(0).error());
+  }
 }
