@@ -11,6 +11,7 @@ import dev.troupe.runtime.agent.AgentDependencies;
 import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.ChildWorkflows;
 import dev.troupe.runtime.task.TaskDelegator;
 import dev.troupe.runtime.task.TaskDependencies;
 import dev.troupe.runtime.task.TaskEntity;
@@ -124,9 +125,10 @@ public final class TroupeRuntime {
               settings.supervision(), chain, clock);
           sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+          WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers);
           TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
               (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
-              tools, chain, clock);
+              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock);
           sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           sharding.init(Entity.of(WorkflowEntity.ENTITY_TYPE_KEY,
@@ -134,7 +136,6 @@ public final class TroupeRuntime {
           for (String agentId : catalog.instanceIds()) {
             sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(AgentEntity.Wake.INSTANCE);
           }
-          WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers);
           return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient);
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))

@@ -68,9 +68,20 @@ class WorkflowPatternsIT {
     });
   }
 
+  /** Plans: two capability subtasks in parallel, then a child workflow after the first. */
+  static Agent planner() {
+    return TestModels.agent("planner", "work.plan", step -> CompletableFuture.completedFuture(StepOutcome.completed(
+        json("{\"subtasks\": ["
+            + "{\"id\": \"first\", \"capability\": \"work.do\", \"input\": {\"part\": 1}},"
+            + "{\"id\": \"second\", \"capability\": \"work.do\", \"input\": {\"part\": 2}},"
+            + "{\"id\": \"deeper\", \"workflow\": \"child-flow\", \"after\": [\"first\"],"
+            + " \"input\": {\"from\": \"${subtasks.first.output.part}\"}}]}"), 1.0)));
+  }
+
   @BeforeAll
   static void start() throws Exception {
-    node = EmbeddedNode.start(dataDir, List.of(worker(), judge(), refiner()), "troupe.tasks.step-timeout = 20s");
+    node = EmbeddedNode.start(dataDir, List.of(worker(), judge(), refiner(), planner()),
+        "troupe.tasks.step-timeout = 20s");
   }
 
   @AfterAll
@@ -233,5 +244,32 @@ class WorkflowPatternsIT {
       assertTrue(second.runtime.audit().verify(TaskClient.persistenceId(taskId)).toCompletableFuture()
           .get(10, TimeUnit.SECONDS).ok());
     }
+  }
+
+  @Test
+  void aPlannerDecomposesTheGoalAndASubtaskCanBeAChildWorkflow() throws Exception {
+    register(Workflow.builder("child-flow").step("inner", "work.do").input("{\"inner\": \"${input.from}\"}").done()
+        .build());
+    register(Workflow.builder("supervised").description("plan, run the plan, combine")
+        .step("plan", "work.plan").plans().input("{\"goal\": \"${input.goal}\"}").done()
+        .step("combine", "work.do").after("plan").input("{\"combined\": \"${steps.plan.output.results}\"}").done()
+        .build());
+    String taskId = run("supervised", null, "{\"goal\": \"everything\"}", null);
+    TaskState done = await(node, taskId, s -> s.status().isFinal());
+    assertEquals(TaskStatus.COMPLETED, done.status(), String.valueOf(done.error()));
+    assertEquals(json("{\"combined\": {"
+        + "\"first\": {\"part\": 1, \"done\": true},"
+        + "\"second\": {\"part\": 2, \"done\": true},"
+        + "\"deeper\": {\"inner\": 1, \"done\": true}}, \"done\": true}"), done.output());
+    assertEquals(List.of("plan", "plan/first", "plan/second", "plan/deeper", "combine"),
+        done.steps().stream().map(s -> s.name()).toList());
+
+    String childId = TaskEntity.childTaskId(taskId + ".plan/deeper");
+    assertEquals("task:" + childId, done.steps().get(3).agentId());
+    TaskState child = await(node, childId, s -> s.status().isFinal());
+    assertEquals(taskId, child.parentTaskId(), "the child names its parent");
+    assertEquals("child-flow", child.workflow());
+    assertTrue(verify(childId).ok(), "the child has its own journal");
+    assertTrue(verify(taskId).ok());
   }
 }

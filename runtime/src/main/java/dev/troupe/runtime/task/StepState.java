@@ -27,7 +27,8 @@ public record StepState(
     String error,
     List<String> failedAgents,
     Integer index,
-    Integer iteration) {
+    Integer iteration,
+    String workflow) {
 
   public StepState {
     input = JsonValues.absentAsNull(input);
@@ -37,12 +38,12 @@ public record StepState(
 
   static StepState planned(TaskEvent.StepPlanned e) {
     return new StepState(e.stepId(), e.name(), e.capability(), null, StepStatus.PENDING, 0, null, null, Usage.NONE,
-        null, e.input(), null, null, List.of(), e.index(), e.iteration());
+        null, e.input(), null, null, List.of(), e.index(), e.iteration(), e.workflow());
   }
 
   static StepState skipped(TaskEvent.StepSkipped e, String capability, Instant at) {
     return new StepState(e.stepId(), e.name(), capability, null, StepStatus.SKIPPED, 0, null, at, Usage.NONE, null,
-        null, null, e.reason(), List.of(), null, null);
+        null, null, e.reason(), List.of(), null, null, null);
   }
 
   /** Finished one way or another: nothing more will happen to this run. */
@@ -54,18 +55,18 @@ public record StepState(
   /** This run, counted at {@code attempt} (an attempt for which no agent could be matched). */
   StepState asAttempt(int attempt) {
     return new StepState(stepId, name, capability, agentId, status, attempt, startedAt, endedAt, usage, confidence,
-        input, output, error, failedAgents, index, iteration);
+        input, output, error, failedAgents, index, iteration, workflow);
   }
 
   StepState started(TaskEvent.StepStarted e, Instant at) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.RUNNING, e.attempt(),
         startedAt == null ? at : startedAt, null, usage, confidence, input, output, error, failedAgents, index,
-        iteration);
+        iteration, workflow);
   }
 
   StepState completed(TaskEvent.StepCompleted e, Instant at) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.COMPLETED, attempts,
-        startedAt, at, usage.plus(e.usage()), e.confidence(), input, e.output(), null, failedAgents, index, iteration);
+        startedAt, at, usage.plus(e.usage()), e.confidence(), input, e.output(), null, failedAgents, index, iteration, workflow);
   }
 
   StepState failed(TaskEvent.StepFailed e, Instant at) {
@@ -76,21 +77,21 @@ public record StepState(
     }
     return new StepState(stepId, name, capability, e.agentId() == null ? agentId : e.agentId(), next, e.attempt(),
         startedAt, e.willRetry() ? null : at, usage.plus(e.usage()), null, input, null, e.reason(), failedBy, index,
-        iteration);
+        iteration, workflow);
   }
 
   StepState escalated(TaskEvent.StepEscalated e) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.ESCALATED, attempts, startedAt, null,
-        usage.plus(e.usage()), null, input, null, e.reason(), failedAgents, index, iteration);
+        usage.plus(e.usage()), null, input, null, e.reason(), failedAgents, index, iteration, workflow);
   }
 
   StepState awaitingApproval(TaskEvent.ApprovalRequested e) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.WAITING_APPROVAL, attempts, startedAt,
-        null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration);
+        null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration, workflow);
   }
 
   StepState cancelled(TaskEvent.StepCancelled e, Instant at) {
     return new StepState(stepId, name, capability, agentId, StepStatus.CANCELLED, attempts, startedAt, at, usage,
-        null, input, null, e.reason(), failedAgents, index, iteration);
+        null, input, null, e.reason(), failedAgents, index, iteration, workflow);
   }
 }

@@ -14,6 +14,7 @@ public record TaskDependencies(
     SupervisionSettings supervision,
     ActorRef<MarketplaceRegistry.Command> registry,
     AgentGateway agents,
+    ChildTasks children,
     ToolRegistry tools,
     AuditChain chain,
     Clock clock) {}

@@ -93,6 +93,11 @@ public final class TaskEntity
 
   private record StepTimedOut(String stepId, int attempt) implements Command {}
 
+  private record ChildDue(String stepId, int attempt) implements Command {}
+
+  private record ChildFinished(String stepId, int attempt, String childTaskId, Result result, String failure,
+      long durationMs) implements Command {}
+
   private record RetryDue(String stepId) implements Command {}
 
   private enum IdleTimeout implements Command { INSTANCE }
@@ -201,6 +206,8 @@ public final class TaskEntity
         .onCommand(Matched.class, this::onMatched)
         .onCommand(StepReported.class, this::onStepReported)
         .onCommand(StepTimedOut.class, this::onStepTimedOut)
+        .onCommand(ChildDue.class, this::onChildDue)
+        .onCommand(ChildFinished.class, this::onChildFinished)
         .onCommand(RetryDue.class, this::onRetryDue)
         .onCommand(IdleTimeout.class, (state, idle) -> Effect().none().thenRun(s -> passivate()).thenNoReply());
     return builder.build();
@@ -407,6 +414,10 @@ public final class TaskEntity
   /** Asks the marketplace for an agent for {@code attempt}; the answer comes back as {@link Matched}. */
   private void requestMatch(TaskState state, String stepId, int attempt, boolean excludeFailedAgents) {
     StepState step = state.step(stepId).orElseThrow();
+    if (step.workflow() != null) {
+      context.getSelf().tell(new ChildDue(stepId, attempt)); // a workflow subtask: no agent, a child task
+      return;
+    }
     Set<String> exclude = excludeFailedAgents ? Set.copyOf(step.failedAgents()) : Set.of();
     MatchConstraints constraints = new MatchConstraints(state.budget().maxCostUsd(), state.deadline());
     context.ask(MatchReply.class, deps.registry(), deps.settings().matchTimeout(),
@@ -416,10 +427,65 @@ public final class TaskEntity
 
   private void dispatch(TaskState state, String stepId) {
     StepState step = state.step(stepId).orElseThrow();
+    if (step.workflow() != null) {
+      runChild(state, step);
+      return;
+    }
     timers.startSingleTimer(stepId, new StepTimedOut(stepId, step.attempts()), stepTimeout(state, step));
     deps.agents().runStep(step.agentId(), new AgentEntity.RunStep(taskId, stepId, step.attempts(),
         step.capability(), step.input() == null ? state.input() : step.input(), state.goal(), state.guidance(),
         dependencies(state, step), state.tenant(), state.traceId(), reportAdapter));
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onChildDue(TaskState state, ChildDue due) {
+    Optional<StepState> step = state.step(due.stepId());
+    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || step.get().attempts() != due.attempt() - 1
+        || state.status().isFinal()) {
+      return Effect().noReply();
+    }
+    StepStarted started = new StepStarted(due.stepId(), step.get().name(), null, "task:" + childTaskId(due.stepId()),
+        due.attempt());
+    return persist(state, ORCHESTRATOR, started).thenRun(s -> dispatch(s, due.stepId())).thenNoReply();
+  }
+
+  private void runChild(TaskState state, StepState step) {
+    String childId = childTaskId(step.stepId());
+    java.time.Instant started = deps.clock().instant();
+    context.pipeToSelf(deps.children().run(childId, step.workflow(), step.input(), state.tenant(), taskId,
+            state.traceId()),
+        (result, error) -> new ChildFinished(step.stepId(), step.attempts(), childId, result,
+            error == null ? null : String.valueOf(error.getCause() != null ? error.getCause().getMessage()
+                : error.getMessage()),
+            Duration.between(started, deps.clock().instant()).toMillis()));
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onChildFinished(TaskState state, ChildFinished finished) {
+    Optional<StepState> step = state.step(finished.stepId());
+    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || step.get().attempts() != finished.attempt()
+        || state.status().isFinal()) {
+      return Effect().noReply();
+    }
+    String agentId = "task:" + finished.childTaskId();
+    Result result = finished.result();
+    if (result != null && result.status() == TaskStatus.COMPLETED) {
+      Journaling journaling = new Journaling(state, state.traceId());
+      journaling.add(ORCHESTRATOR, new StepCompleted(finished.stepId(), agentId, finished.attempt(), result.output(),
+          1.0, Usage.NONE, finished.durationMs()));
+      return journaling.planAndPersist().thenNoReply();
+    }
+    // A child that ended badly will not do better when awaited again; one that did not answer in time may.
+    boolean retryable = result == null;
+    String reason = result == null
+        ? "child task " + finished.childTaskId() + " did not finish in time: " + finished.failure()
+        : "child task " + finished.childTaskId() + " ended " + result.status() + ": " + result.error();
+    return onAttemptFailed(state, step.get(), agentId, reason, retryable, Usage.NONE, finished.durationMs(),
+        ORCHESTRATOR, List.of());
+  }
+
+  /** The id of the child task a workflow subtask runs as: the same for every attempt of the step. */
+  public static String childTaskId(String stepId) {
+    byte[] digest = CanonicalJson.sha256().digest(("child:" + stepId).getBytes(StandardCharsets.UTF_8));
+    return "tsk_" + HexFormat.of().formatHex(digest, 0, 16);
   }
 
   /** The workflow step's own timeout, or the node's. */

@@ -39,11 +39,19 @@ public sealed interface TaskEvent extends DomainEvent {
 
   /**
    * A step the task will run, with its resolved input, planned before any agent is chosen.
-   * {@code name} is the workflow step's id; {@code index} is set for each run of a fan-out,
-   * {@code iteration} for each run of a loop.
+   * {@code name} is the workflow step's id ({@code <step>/<subtask>} for a planned subtask);
+   * {@code index} is set for each run of a fan-out, {@code iteration} for each run of a loop;
+   * {@code workflow} is set (instead of {@code capability}) for a subtask that runs a workflow as a
+   * child task.
    */
-  record StepPlanned(String stepId, String name, String capability, JsonNode input, Integer index, Integer iteration)
-      implements TaskEvent {}
+  record StepPlanned(String stepId, String name, String capability, JsonNode input, Integer index, Integer iteration,
+      String workflow)
+      implements TaskEvent {
+    public StepPlanned(String stepId, String name, String capability, JsonNode input, Integer index,
+        Integer iteration) {
+      this(stepId, name, capability, input, index, iteration, null);
+    }
+  }
 
   /** A workflow step will not run, and why (its condition was false, or a step before it was skipped). */
   record StepSkipped(String stepId, String name, String reason) implements TaskEvent {}

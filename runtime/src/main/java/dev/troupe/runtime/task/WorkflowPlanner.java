@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.troupe.runtime.workflow.ForEach;
 import dev.troupe.runtime.workflow.JoinPolicy;
+import dev.troupe.runtime.workflow.SubtaskPlan;
 import dev.troupe.runtime.workflow.Templates;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
 import dev.troupe.runtime.workflow.WorkflowStep;
@@ -31,6 +32,8 @@ public final class WorkflowPlanner {
     RUNNING,
     /** A loop whose last run completed without meeting its condition, with runs left. */
     CONTINUE,
+    /** A planning step whose plan is being run. */
+    PLANNING,
     COMPLETED,
     SKIPPED,
     FAILED
@@ -67,6 +70,10 @@ public final class WorkflowPlanner {
       Progress now = progress.get(step.id());
       if (now == Progress.COMPLETED && step.forEach() != null) {
         cancelLeftovers(state, step, events);
+      }
+      if (now == Progress.PLANNING) {
+        events.addAll(readySubtasks(state, step, scope));
+        continue;
       }
       if (now == Progress.CONTINUE) {
         TaskEvent next = nextIteration(state, step, scope);
@@ -125,6 +132,7 @@ public final class WorkflowPlanner {
       } else {
         events.add(new TaskEvent.StepPlanned(stepId, step.id(), step.capability(), input(step, scope), null, null));
       }
+      // A planning step's subtasks follow once its planner has answered.
       progress.put(step.id(), Progress.RUNNING);
     }
     boolean allDone = plan.steps().stream().allMatch(s ->
@@ -145,6 +153,9 @@ public final class WorkflowPlanner {
     List<StepState> runs = state.runsOf(step.id());
     if (runs.isEmpty()) {
       return Progress.NOT_PLANNED;
+    }
+    if (step.isPlanner()) {
+      return planProgress(state, step, runs.get(runs.size() - 1), failures);
     }
     if (runs.stream().anyMatch(r -> r.status() == StepStatus.SKIPPED)) {
       return Progress.SKIPPED;
@@ -179,6 +190,75 @@ public final class WorkflowPlanner {
     }
     return Progress.CONTINUE; // next() checks the loop's condition against the full scope
 
+  }
+
+  private static Progress planProgress(TaskState state, WorkflowStep step, StepState planner,
+      Map<String, String> failures) {
+    if (planner.status() == StepStatus.FAILED || planner.status() == StepStatus.CANCELLED) {
+      failures.put(step.id(), (planner.attempts() > 1 ? " after " + planner.attempts() + " attempts: " : ": ")
+          + planner.error());
+      return Progress.FAILED;
+    }
+    if (planner.status() != StepStatus.COMPLETED) {
+      return Progress.RUNNING;
+    }
+    SubtaskPlan plan;
+    try {
+      plan = SubtaskPlan.parse(planner.output());
+    } catch (SubtaskPlan.InvalidPlanException e) {
+      failures.put(step.id(), ": the plan is invalid: " + e.getMessage());
+      return Progress.FAILED;
+    }
+    boolean allDone = true;
+    for (SubtaskPlan.Subtask subtask : plan.subtasks()) {
+      List<StepState> runs = state.runsOf(step.id() + "/" + subtask.id());
+      StepState last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+      if (last != null && (last.status() == StepStatus.FAILED || last.status() == StepStatus.CANCELLED)) {
+        failures.put(step.id(), ": subtask " + subtask.id() + " failed: " + last.error());
+        return Progress.FAILED;
+      }
+      allDone &= last != null && last.status() == StepStatus.COMPLETED;
+    }
+    return allDone ? Progress.COMPLETED : Progress.PLANNING;
+  }
+
+  /** The planned subtasks whose subtasks-before are done and that are not planned yet. */
+  private static List<TaskEvent> readySubtasks(TaskState state, WorkflowStep step, ObjectNode scope) {
+    StepState planner = state.runsOf(step.id()).get(state.runsOf(step.id()).size() - 1);
+    SubtaskPlan plan;
+    try {
+      plan = SubtaskPlan.parse(planner.output());
+    } catch (SubtaskPlan.InvalidPlanException e) {
+      return List.of(); // progress() reported it
+    }
+    ObjectNode subScope = scope.deepCopy();
+    ObjectNode done = subScope.putObject("subtasks");
+    Map<String, StepState> latest = new HashMap<>();
+    for (SubtaskPlan.Subtask subtask : plan.subtasks()) {
+      List<StepState> runs = state.runsOf(step.id() + "/" + subtask.id());
+      if (!runs.isEmpty()) {
+        StepState last = runs.get(runs.size() - 1);
+        latest.put(subtask.id(), last);
+        if (last.status() == StepStatus.COMPLETED) {
+          done.putObject(subtask.id()).set("output", last.output());
+        }
+      }
+    }
+    List<TaskEvent> events = new ArrayList<>();
+    for (SubtaskPlan.Subtask subtask : plan.subtasks()) {
+      if (latest.containsKey(subtask.id())) {
+        continue;
+      }
+      boolean ready = subtask.after().stream().allMatch(dep ->
+          latest.containsKey(dep) && latest.get(dep).status() == StepStatus.COMPLETED);
+      if (ready) {
+        JsonNode input = subtask.input() == null ? JSON.objectNode() : Templates.resolve(subtask.input(), subScope);
+        String name = step.id() + "/" + subtask.id();
+        events.add(new TaskEvent.StepPlanned(state.taskId() + "." + name, name, subtask.capability(), input, null,
+            null, subtask.workflow()));
+      }
+    }
+    return events;
   }
 
   private static TaskEvent nextIteration(TaskState state, WorkflowStep step, ObjectNode scope) {
@@ -228,6 +308,20 @@ public final class WorkflowPlanner {
   /** A step's output for later steps: its run's, a fan-out's {@code {"items": [...]}}, a loop's last. */
   static JsonNode logicalOutput(TaskState state, WorkflowStep step) {
     List<StepState> runs = state.runsOf(step.id());
+    if (step.isPlanner() && !runs.isEmpty()) {
+      ObjectNode out = JSON.objectNode();
+      JsonNode planOutput = runs.get(runs.size() - 1).output();
+      out.set("plan", planOutput);
+      ObjectNode results = out.putObject("results");
+      planOutput.path("subtasks").forEach(subtask -> {
+        String id = subtask.path("id").asText();
+        List<StepState> subRuns = state.runsOf(step.id() + "/" + id);
+        if (!subRuns.isEmpty() && subRuns.get(subRuns.size() - 1).status() == StepStatus.COMPLETED) {
+          results.set(id, subRuns.get(subRuns.size() - 1).output());
+        }
+      });
+      return out;
+    }
     if (step.forEach() != null) {
       ObjectNode out = JSON.objectNode();
       ArrayNode items = out.putArray("items");

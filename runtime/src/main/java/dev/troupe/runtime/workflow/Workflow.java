@@ -78,6 +78,7 @@ public final class Workflow {
     private ForEach forEach;
     private Loop loop;
     private Duration timeout;
+    private Boolean plans;
 
     private StepBuilder(Builder workflow, String id, String capability) {
       this.workflow = workflow;
@@ -115,8 +116,14 @@ public final class Workflow {
       return this;
     }
 
+    /** The step's agent plans subtasks (see {@link SubtaskPlan}); the runtime runs them. */
+    public StepBuilder plans() {
+      this.plans = true;
+      return this;
+    }
+
     public Builder done() {
-      workflow.steps.add(new WorkflowStep(id, capability, input, after, when, forEach, loop, timeout));
+      workflow.steps.add(new WorkflowStep(id, capability, input, after, when, forEach, loop, timeout, plans));
       return workflow;
     }
   }

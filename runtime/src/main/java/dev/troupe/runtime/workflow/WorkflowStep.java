@@ -17,12 +17,24 @@ import java.util.List;
  * @param forEach fan-out over a list, with a join policy
  * @param loop repeat until a condition holds, bounded
  * @param timeout this step's own step timeout, instead of {@code troupe.tasks.step-timeout}
+ * @param plans the step's agent is a planner: its output is a plan ({@link SubtaskPlan}) whose
+ *     subtasks the runtime runs; the step's output is then {@code {"plan": ..., "results": {id: output}}}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WorkflowStep(
     String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach, Loop loop,
-    Duration timeout) {
+    Duration timeout, Boolean plans) {
   public WorkflowStep {
     after = after == null ? List.of() : List.copyOf(after);
+  }
+
+  public WorkflowStep(String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach,
+      Loop loop, Duration timeout) {
+    this(id, capability, input, after, when, forEach, loop, timeout, null);
+  }
+
+  /** True when the step's agent plans subtasks for the runtime to run. */
+  public boolean isPlanner() {
+    return Boolean.TRUE.equals(plans);
   }
 }

@@ -96,6 +96,9 @@ public final class WorkflowValidator {
     if (step.forEach() != null && step.loop() != null) {
       problems.add(at + ": forEach and loop cannot be combined on one step");
     }
+    if (step.isPlanner() && (step.forEach() != null || step.loop() != null)) {
+      problems.add(at + ": a planning step cannot also fan out or loop");
+    }
     ForEach fan = step.forEach();
     if (fan != null) {
       if (fan.items() == null || !Templates.REFERENCE.matcher(fan.items()).matches()) {
@@ -197,12 +200,17 @@ public final class WorkflowValidator {
 
   /** A cycle in the after-graph, as "a → b → a", or null. */
   private static String cycle(List<WorkflowStep> steps) {
-    Map<String, List<String>> edges = new HashMap<>();
+    Map<String, List<String>> edges = new LinkedHashMap<>();
     steps.forEach(s -> edges.put(s.id(), s.after()));
+    return cycle(edges);
+  }
+
+  /** A cycle in a dependency graph (id → the ids it waits for), as "a → b → a", or null. */
+  public static String cycle(Map<String, List<String>> edges) {
     Set<String> done = new HashSet<>();
-    for (WorkflowStep step : steps) {
+    for (String id : edges.keySet()) {
       List<String> path = new ArrayList<>();
-      String found = visit(step.id(), edges, done, path, new HashSet<>());
+      String found = visit(id, edges, done, path, new HashSet<>());
       if (found != null) {
         return found;
       }

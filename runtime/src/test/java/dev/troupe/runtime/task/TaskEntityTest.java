@@ -100,8 +100,10 @@ class TaskEntityTest {
 
   private org.apache.pekko.actor.typed.Behavior<TaskEntity.Command> behavior(TaskSettings settings) {
     AgentGateway agents = (agentId, step) -> (agentId.equals("summarizer-1") ? agentA : agentB).ref().tell(step);
-    TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, ToolRegistry.empty(),
-        new AuditChain(HASHER), Clock.systemUTC());
+    ChildTasks noChildren = (id, workflow, input, tenant, parent, trace) ->
+        java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no child tasks here"));
+    TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, noChildren,
+        ToolRegistry.empty(), new AuditChain(HASHER), Clock.systemUTC());
     return TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps);
   }
 

@@ -220,4 +220,57 @@ class WorkflowPlannerTest {
     assertEquals(List.of(), next());
     assertTrue(state.status() == TaskStatus.WAITING_APPROVAL);
   }
+
+  private WorkflowDefinition supervised() {
+    return Workflow.builder("supervised")
+        .step("plan", "x.plan").plans().input("{\"goal\": \"${input.goal}\"}").done()
+        .step("combine", "x.combine").after("plan").input("{\"results\": \"${steps.plan.output.results}\"}").done()
+        .build();
+  }
+
+  @Test
+  void aPlannersSubtasksRunWhereThePlanAllowsAndAnAggregatorCombinesThem() {
+    start(supervised(), "{\"goal\": \"brief me\"}");
+    assertEquals(List.of("StepPlanned t.plan"), kinds(next()));
+    completes("t.plan", "{\"subtasks\": ["
+        + "{\"id\": \"a\", \"capability\": \"x.research\", \"input\": {\"company\": \"Acme\"}},"
+        + "{\"id\": \"b\", \"capability\": \"x.research\", \"input\": {\"company\": \"Initech\"}},"
+        + "{\"id\": \"c\", \"workflow\": \"deep-dive@2\", \"after\": [\"a\"],"
+        + " \"input\": {\"profile\": \"${subtasks.a.output.profile}\"}}]}");
+    List<TaskEvent> first = next();
+    assertEquals(List.of("StepPlanned t.plan/a", "StepPlanned t.plan/b"), kinds(first), "c waits for a");
+    completes("t.plan/a", "{\"profile\": \"anvils\"}");
+    List<TaskEvent> second = next();
+    assertEquals(List.of("StepPlanned t.plan/c"), kinds(second));
+    TaskEvent.StepPlanned child = (TaskEvent.StepPlanned) second.get(0);
+    assertEquals("deep-dive@2", child.workflow());
+    assertEquals(null, child.capability());
+    assertEquals(json("{\"profile\": \"anvils\"}"), child.input());
+    completes("t.plan/b", "{\"profile\": \"software\"}");
+    assertEquals(List.of(), next());
+    completes("t.plan/c", "{\"depth\": 3}");
+    List<TaskEvent> combine = next();
+    assertEquals(json("{\"results\": {\"a\": {\"profile\": \"anvils\"}, \"b\": {\"profile\": \"software\"},"
+        + " \"c\": {\"depth\": 3}}}"), plannedInput(combine, 0));
+  }
+
+  @Test
+  void anInvalidPlanFailsTheTaskSayingWhy() {
+    start(supervised(), "{}");
+    next();
+    completes("t.plan", "{\"subtasks\": [{\"id\": \"a\", \"capability\": \"x.y\", \"after\": [\"b\"]}]}");
+    assertEquals(new TaskEvent.TaskFailed("step plan failed: the plan is invalid: subtasks[0].after: unknown subtask 'b'",
+        Usage.NONE), next().get(0));
+  }
+
+  @Test
+  void aFailedSubtaskFailsThePlanningStep() {
+    start(supervised(), "{}");
+    next();
+    completes("t.plan", "{\"subtasks\": [{\"id\": \"a\", \"capability\": \"x.y\"}]}");
+    next();
+    fails("t.plan/a", "no such company");
+    assertEquals(new TaskEvent.TaskFailed("step plan failed: subtask a failed: no such company", Usage.NONE),
+        next().get(0));
+  }
 }

@@ -1,0 +1,15 @@
+package dev.troupe.runtime.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs a workflow as a child task of a task's step (a supervised subtask), and completes with the
+ * child's result. The child's id is derived from the parent step, so a redelivered step awaits the
+ * same child instead of starting another.
+ */
+@FunctionalInterface
+public interface ChildTasks {
+  CompletionStage<TaskEntity.Result> run(String childTaskId, String workflow, JsonNode input, String tenant,
+      String parentTaskId, String traceId);
+}
