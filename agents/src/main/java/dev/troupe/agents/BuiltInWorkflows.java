@@ -60,7 +60,22 @@ public final class BuiltInWorkflows {
         .build();
   }
 
+  /**
+   * {@code {"companies": ["Acme Ltd", ...], "notes"?: {"Acme Ltd": "..."}}}: a planner decomposes
+   * the briefing into one research subtask per company (run in parallel through the marketplace),
+   * then a writer combines the results.
+   */
+  public static WorkflowDefinition companyBriefing() {
+    return Workflow.builder("company-briefing")
+        .description("Plan research per company, run it in parallel, combine it into one briefing.")
+        .step("plan", BriefingPlannerAgent.CAPABILITY).plans()
+            .input("{\"companies\": \"${input.companies}\", \"notes\": \"${input.notes}\"}").done()
+        .step("compile", BriefingWriterAgent.CAPABILITY).after("plan")
+            .input("{\"results\": \"${steps.plan.output.results}\"}").done()
+        .build();
+  }
+
   public static List<WorkflowDefinition> all() {
-    return List.of(clientOnboarding(), researchOutreach());
+    return List.of(clientOnboarding(), researchOutreach(), companyBriefing());
   }
 }

@@ -32,7 +32,9 @@ public final class BuiltIns {
         AgentRegistration.of(new ResearchAgent()),
         new AgentRegistration(new OutreachWriterAgent(), 2),
         AgentRegistration.of(new OutreachSenderAgent()),
-        AgentRegistration.of(new ReportAgent()));
+        AgentRegistration.of(new ReportAgent()),
+        AgentRegistration.of(new BriefingPlannerAgent()),
+        AgentRegistration.of(new BriefingWriterAgent()));
   }
 
   public static List<Tool> tools(Path dataDir, Clock clock) {

@@ -34,7 +34,7 @@ class BuiltInsTest {
     AgentCatalog catalog = catalog(BuiltIns.components(settings("")));
     assertEquals(new TreeSet<>(Set.of("text.summarize", "documents.summarize", "compliance.check", "letter.draft",
         "crm.record-client", "billing.start", "company.research", "outreach.draft", "outreach.send",
-        "report.compile")), catalog.capabilities());
+        "report.compile", "briefing.plan", "briefing.compile")), catalog.capabilities());
     assertTrue(catalog.instanceIds().containsAll(Set.of("summarizer-1", "summarizer-2", "summarizer-3")));
   }
 
@@ -57,5 +57,14 @@ class BuiltInsTest {
     assertEquals("troupe.agents.registrations.0.instances: must be 1..64, was 0",
         assertThrows(SettingsException.class, () -> settings(
             "troupe.agents.registrations = [ { class = \"dev.troupe.agents.ShoutAgent\", instances = 0 } ]")).getMessage());
+  }
+
+  @Test
+  void theBuiltInWorkflowsAreValidAgainstTheBuiltInAgents() {
+    AgentCatalog catalog = catalog(BuiltIns.components(settings("")));
+    for (var workflow : BuiltInWorkflows.all()) {
+      assertEquals(java.util.List.of(), dev.troupe.runtime.workflow.WorkflowValidator.problems(workflow,
+          catalog::offers), workflow.name());
+    }
   }
 }
