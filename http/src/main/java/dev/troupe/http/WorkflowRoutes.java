@@ -27,8 +27,6 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.persistence.query.javadsl.CurrentPersistenceIdsQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * {@code /v1/workflows}: read any workflow's versions; admins register new versions (PUT) and roll
@@ -71,14 +69,9 @@ final class WorkflowRoutes extends AllDirectives {
   }
 
   private Route list() {
-    CurrentPersistenceIdsQuery ids = runtime.audit().readJournal();
-    String prefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
-    CompletionStage<HttpResponse> response = ids.currentPersistenceIds()
-        .filter(id -> id.startsWith(prefix))
-        .map(id -> id.substring(prefix.length()))
-        .runWith(Sink.seq(), runtime.audit().system())
+    CompletionStage<HttpResponse> response = runtime.workflows().names()
         .thenComposeAsync(names -> {
-          List<CompletableFuture<WorkflowState>> states = names.stream().sorted()
+          List<CompletableFuture<WorkflowState>> states = names.stream()
               .map(name -> runtime.workflows().get(name).toCompletableFuture()).toList();
           return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new)).thenApply(done ->
               json(StatusCodes.OK, Map.of("items", states.stream().map(CompletableFuture::join)

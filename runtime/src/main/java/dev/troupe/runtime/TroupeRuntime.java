@@ -18,6 +18,12 @@ import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.tool.ToolRegistry;
 import dev.troupe.runtime.workflow.WorkflowClient;
 import dev.troupe.runtime.workflow.WorkflowEntity;
+import dev.troupe.runtime.workflow.TriggerRouter;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.stream.javadsl.Sink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -125,7 +131,13 @@ public final class TroupeRuntime {
               settings.supervision(), chain, clock);
           sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
-          WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers);
+          String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
+          WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers,
+              () -> audit.readJournal().currentPersistenceIds()
+                  .filter(id -> id.startsWith(workflowPrefix))
+                  .map(id -> id.substring(workflowPrefix.length()))
+                  .runWith(Sink.seq(), system)
+                  .thenApply(names -> names.stream().sorted().toList()));
           TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
               (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
               new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock);
@@ -136,6 +148,11 @@ public final class TroupeRuntime {
           for (String agentId : catalog.instanceIds()) {
             sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(AgentEntity.Wake.INSTANCE);
           }
+          ClusterSingleton.get(system).init(SingletonActor.of(
+              Behaviors.supervise(TriggerRouter.create(audit.readJournal(), taskClient, workflowClient, chain, clock))
+                  .onFailure(SupervisorStrategy.restartWithBackoff(settings.supervision().minBackoff(),
+                      settings.supervision().maxBackoff(), settings.supervision().randomFactor())),
+              TriggerRouter.NAME));
           return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient);
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))

@@ -96,6 +96,7 @@ class SerializationTest {
       new TaskEvent.TaskCancelled("no longer needed", USAGE),
       new WorkflowEvent.WorkflowVersionRegistered(3, WORKFLOW),
       new WorkflowEvent.WorkflowRolledBack(3, 2),
+      new WorkflowEvent.TriggerOffsetAdvanced(1234),
       new TaskEvent.StepStarted("t.main", "main", "text.summarize", "summarizer-1", 1),
       new TaskEvent.StepCompleted("t.main", "summarizer-1", 1, JSON, 0.9, USAGE, 12),
       new TaskEvent.StepFailed("t.main", null, 1, "flaky", true, true, USAGE, 12),
@@ -254,7 +255,8 @@ class SerializationTest {
         new WorkflowEntity.RolledBack(workflowState),
         new WorkflowEntity.NoSuchVersion("sample", 9, 1),
         new WorkflowEntity.Get(workflows.ref()),
-        workflowState);
+        workflowState,
+        new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY));
     for (Object message : messages) {
       kit.serializationTestKit().verifySerialization(message, true);
     }

@@ -272,4 +272,22 @@ class WorkflowPatternsIT {
     assertTrue(verify(childId).ok(), "the child has its own journal");
     assertTrue(verify(taskId).ok());
   }
+
+  @Test
+  void aWorkflowWithATriggerStartsWhenATaskOfTheSourceWorkflowCompletes() throws Exception {
+    register(Workflow.builder("source-flow").step("make", "work.do").input("{\"made\": \"${input.what}\"}").done()
+        .build());
+    register(Workflow.builder("follow-up")
+        .triggeredBy("TaskCompleted", "source-flow", "{\"previous\": \"${event.output.made}\", \"from\": \"${event.taskId}\"}")
+        .step("react", "work.do").input("{\"reacting-to\": \"${input.previous}\"}").done()
+        .build());
+    String sourceId = run("source-flow", null, "{\"what\": \"anvil\"}", null);
+    await(node, sourceId, s -> s.status().isFinal());
+    String followUp = dev.troupe.runtime.workflow.TriggerRouter.triggeredTaskId("follow-up", sourceId, "TaskCompleted");
+    TaskState triggered = await(node, followUp, s -> s.status().isFinal());
+    assertEquals(TaskStatus.COMPLETED, triggered.status());
+    assertEquals(json("{\"previous\": \"anvil\", \"from\": \"" + sourceId + "\"}"), triggered.input());
+    assertEquals(json("{\"reacting-to\": \"anvil\", \"done\": true}"), triggered.output());
+    assertEquals(sourceId, triggered.labels().get("triggeredBy"));
+  }
 }

@@ -43,6 +43,7 @@ public final class Workflow {
     private String description;
     private final List<WorkflowStep> steps = new ArrayList<>();
     private JsonNode output;
+    private Trigger trigger;
 
     private Builder(String name) {
       this.name = name;
@@ -62,8 +63,14 @@ public final class Workflow {
       return this;
     }
 
+    /** Start a task of this workflow whenever a task of {@code workflow} ends with {@code on}. */
+    public Builder triggeredBy(String on, String workflow, String inputTemplate) {
+      this.trigger = new Trigger(on, workflow, null, json(inputTemplate));
+      return this;
+    }
+
     public WorkflowDefinition build() {
-      return new WorkflowDefinition(name, description, steps, output);
+      return new WorkflowDefinition(name, description, steps, output, trigger);
     }
   }
 

@@ -15,11 +15,17 @@ public final class WorkflowClient {
   private final ClusterSharding sharding;
   private final Duration timeout;
   private final Predicate<String> capabilityKnown;
+  private final java.util.function.Supplier<CompletionStage<List<String>>> names;
 
-  public WorkflowClient(ClusterSharding sharding, Duration timeout, Predicate<String> capabilityKnown) {
+  /**
+   * @param names where the names of registered workflows come from (the journal's persistence ids)
+   */
+  public WorkflowClient(ClusterSharding sharding, Duration timeout, Predicate<String> capabilityKnown,
+      java.util.function.Supplier<CompletionStage<List<String>>> names) {
     this.sharding = sharding;
     this.timeout = timeout;
     this.capabilityKnown = capabilityKnown;
+    this.names = names;
   }
 
   /** The definition's problems, with their paths; empty when it can be registered. */
@@ -51,6 +57,22 @@ public final class WorkflowClient {
     return get(name).thenApply(state -> {
       int wanted = version == null ? state.current() : version;
       return state.version(wanted).map(definition -> new PinnedWorkflow(name, wanted, definition));
+    });
+  }
+
+  /** The names of all registered workflows, sorted. */
+  public CompletionStage<List<String>> names() {
+    return names.get();
+  }
+
+  /** The current versions of the workflows that declare a trigger. */
+  public CompletionStage<List<PinnedWorkflow>> withTriggers() {
+    return names().thenCompose(all -> {
+      List<CompletableFuture<Optional<PinnedWorkflow>>> current = all.stream()
+          .map(name -> resolve(name, null).toCompletableFuture()).toList();
+      return CompletableFuture.allOf(current.toArray(CompletableFuture[]::new)).thenApply(done -> current.stream()
+          .map(CompletableFuture::join).flatMap(Optional::stream)
+          .filter(pinned -> pinned.definition().trigger() != null).toList());
     });
   }
 

@@ -13,10 +13,15 @@ import java.util.Optional;
  * started with. {@link Workflow#builder(String)} builds the same data in Java.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record WorkflowDefinition(String name, String description, List<WorkflowStep> steps, JsonNode output)
+public record WorkflowDefinition(
+    String name, String description, List<WorkflowStep> steps, JsonNode output, Trigger trigger)
     implements TroupeSerializable {
   public WorkflowDefinition {
     steps = steps == null ? List.of() : List.copyOf(steps);
+  }
+
+  public WorkflowDefinition(String name, String description, List<WorkflowStep> steps, JsonNode output) {
+    this(name, description, steps, output, null);
   }
 
   public Optional<WorkflowStep> step(String id) {

@@ -9,4 +9,7 @@ public sealed interface WorkflowEvent extends DomainEvent {
 
   /** New tasks use {@code toVersion} again; running tasks keep the version they pinned. */
   record WorkflowRolledBack(int fromVersion, int toVersion) implements WorkflowEvent {}
+
+  /** The trigger router has handled the task events up to {@code offset} (the journal's global order). */
+  record TriggerOffsetAdvanced(long offset) implements WorkflowEvent {}
 }

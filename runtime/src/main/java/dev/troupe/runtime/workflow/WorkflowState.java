@@ -34,7 +34,10 @@ public record WorkflowState(String name, List<WorkflowDefinition> versions, int 
       more.add(e.definition());
       return new WorkflowState(name, more, e.version(), head);
     }
-    WorkflowEvent.WorkflowRolledBack e = (WorkflowEvent.WorkflowRolledBack) event;
-    return new WorkflowState(name, versions, e.toVersion(), head);
+    if (event instanceof WorkflowEvent.WorkflowRolledBack e) {
+      return new WorkflowState(name, versions, e.toVersion(), head);
+    }
+    return new WorkflowState(name, versions, current, head); // not a workflow's own event
+
   }
 }

@@ -62,6 +62,22 @@ public final class WorkflowValidator {
       for (int i = 0; i < steps.size(); i++) {
         checkReferences(steps.get(i), "steps[" + i + "]", before.get(steps.get(i).id()), index.keySet(), problems);
       }
+      Trigger trigger = definition.trigger();
+      if (trigger != null) {
+        if (trigger.on() == null || !Trigger.EVENTS.contains(trigger.on())) {
+          problems.add("trigger.on: must be one of TaskCompleted, TaskFailed, was '" + trigger.on() + "'");
+        }
+        if ((trigger.workflow() == null) == (trigger.capability() == null)) {
+          problems.add("trigger: give exactly one of workflow or capability (whose tasks to follow)");
+        } else if (definition.name() != null && definition.name().equals(trigger.workflow())) {
+          problems.add("trigger.workflow: a workflow cannot trigger on its own tasks");
+        }
+        for (String path : Templates.references(trigger.input())) {
+          if (!path.equals("event") && !path.startsWith("event.")) {
+            problems.add("trigger.input: '" + path + "' must start with event");
+          }
+        }
+      }
       for (String path : Templates.references(definition.output())) {
         String problem = reference(path, index.keySet(), index.keySet(), null, null);
         if (problem != null) {

@@ -92,4 +92,15 @@ class WorkflowValidatorTest {
     assertEquals(List.of("steps: a workflow needs at least one step"),
         problems(new WorkflowDefinition("empty", null, List.of(), null)));
   }
+
+  @Test
+  void triggersAreChecked() {
+    WorkflowDefinition self = Workflow.builder("loop-forever").triggeredBy("TaskCompleted", "loop-forever", "{}")
+        .step("a", "documents.summarize").done().build();
+    assertEquals(List.of("trigger.workflow: a workflow cannot trigger on its own tasks"), problems(self));
+    WorkflowDefinition bad = Workflow.builder("follow").triggeredBy("TaskStarted", "other", "{\"x\": \"${input.y}\"}")
+        .step("a", "documents.summarize").done().build();
+    assertEquals(List.of("trigger.on: must be one of TaskCompleted, TaskFailed, was 'TaskStarted'",
+        "trigger.input: 'input.y' must start with event"), problems(bad));
+  }
 }

@@ -1,0 +1,230 @@
+package dev.troupe.runtime.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.persistence.AuditActor;
+import dev.troupe.persistence.CanonicalJson;
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.persistence.TroupeSerializable;
+import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.TaskEntity;
+import dev.troupe.runtime.task.TaskEvent;
+import dev.troupe.runtime.task.TaskRequest;
+import dev.troupe.runtime.task.TaskState;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.persistence.query.Sequence;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import dev.troupe.persistence.AuditChain;
+import dev.troupe.persistence.AuditContext;
+import dev.troupe.persistence.ChainHead;
+import java.time.Clock;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.RestartSource;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The event-driven pattern: follows every task's journal (the {@code task} tag) and starts a task
+ * of each workflow whose {@link Trigger} matches a TaskCompleted or TaskFailed. One per cluster
+ * (a singleton); where it has read to is kept as durable state, so a restart carries on instead of
+ * starting over. A triggered task's id is derived from the trigger and the source task, so reading
+ * an event twice (after a crash between starting the task and storing the offset) starts nothing
+ * twice.
+ */
+public final class TriggerRouter
+    extends EventSourcedBehavior<TriggerRouter.Command, JournalEntry, TriggerRouter.Position> {
+  public static final String NAME = "trigger-router";
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = JsonMapper.builder().build();
+
+  public sealed interface Command extends TroupeSerializable {}
+
+  /** The stream handled everything up to {@code offset}. Local only. */
+  private record Handled(long offset) implements Command {}
+
+  private enum Save implements Command { INSTANCE }
+
+  /** Where the router has read to in the journal's global order, and its hash chain. */
+  public record Position(long offset, ChainHead chainHead) implements TroupeSerializable {}
+
+  /** How often the position is journaled; events read again after a crash start nothing twice. */
+  static final Duration SAVE_EVERY = Duration.ofSeconds(1);
+
+  public static Behavior<Command> create(JdbcReadJournal journal, TaskClient tasks, WorkflowClient workflows,
+      AuditChain chain, Clock clock) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Save.INSTANCE, SAVE_EVERY);
+      return new TriggerRouter(context, journal, tasks, workflows, chain, clock);
+    }));
+  }
+
+  private final ActorContext<Command> context;
+  private final JdbcReadJournal journal;
+  private final TaskClient tasks;
+  private final WorkflowClient workflows;
+  private final AuditChain chain;
+  private final Clock clock;
+  private long handled;
+  private UniqueKillSwitch running;
+
+  private TriggerRouter(ActorContext<Command> context, JdbcReadJournal journal, TaskClient tasks,
+      WorkflowClient workflows, AuditChain chain, Clock clock) {
+    super(PersistenceId.ofUniqueId(NAME));
+    this.context = context;
+    this.journal = journal;
+    this.tasks = tasks;
+    this.workflows = workflows;
+    this.chain = chain;
+    this.clock = clock;
+  }
+
+  @Override
+  public Position emptyState() {
+    return new Position(0, ChainHead.EMPTY);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public EventHandler<Position, JournalEntry> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, entry) -> new Position(
+        ((WorkflowEvent.TriggerOffsetAdvanced) entry.event()).offset(), state.chainHead().after(entry.stamp())));
+  }
+
+  @Override
+  public CommandHandler<Command, JournalEntry, Position> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Handled.class, (state, done) -> {
+          handled = Math.max(handled, done.offset());
+          return Effect().none();
+        })
+        .onCommand(Save.class, (state, save) -> handled > state.offset()
+            ? Effect().persist(chain.after(state.chainHead()).add(new AuditContext(clock.instant(),
+                AuditActor.system("triggers"), null, null), new WorkflowEvent.TriggerOffsetAdvanced(handled)).entries())
+            : Effect().none())
+        .build();
+  }
+
+  @Override
+  public SignalHandler<Position> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::follow)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), state -> {
+          if (running != null) {
+            running.shutdown();
+          }
+        })
+        .build();
+  }
+
+  private void follow(Position from) {
+    handled = from.offset();
+    ActorSystem<?> system = context.getSystem();
+    var self = context.getSelf();
+    long[] last = {from.offset()};
+    Source<EventEnvelope, NotUsed> events = RestartSource.withBackoff(
+        RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
+        () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(last[0])));
+    running = events
+        .mapAsync(1, envelope -> handle(envelope).thenApply(done -> envelope))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .toMat(Sink.foreach(envelope -> {
+          long offset = ((Sequence) envelope.offset()).value();
+          last[0] = offset;
+          self.tell(new Handled(offset));
+        }), Keep.left())
+        .run(system);
+  }
+
+  private CompletionStage<Done> handle(EventEnvelope envelope) {
+    if (!(envelope.event() instanceof JournalEntry entry)
+        || !(entry.event() instanceof TaskEvent.TaskCompleted || entry.event() instanceof TaskEvent.TaskFailed)) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    String type = entry.event().getClass().getSimpleName();
+    String sourceTaskId = entry.stamp().taskId();
+    return workflows.withTriggers().thenCompose(triggered -> {
+      if (triggered.isEmpty()) {
+        return CompletableFuture.completedFuture(Done.getInstance());
+      }
+      return tasks.get(sourceTaskId).thenCompose(reply -> {
+        if (!(reply instanceof TaskEntity.Found found)) {
+          return CompletableFuture.completedFuture(Done.getInstance());
+        }
+        List<CompletableFuture<?>> starts = new ArrayList<>();
+        for (var pinned : triggered) {
+          Trigger trigger = pinned.definition().trigger();
+          if (matches(trigger, type, found.task())) {
+            starts.add(start(pinned, type, found.task()).toCompletableFuture());
+          }
+        }
+        return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
+      });
+    }).exceptionally(error -> {
+      context.getLog().warn("Trigger for task {} will be retried: {}", sourceTaskId, error.toString());
+      throw new IllegalStateException(error);
+    });
+  }
+
+  /** The id of the task {@code workflow}'s trigger starts for {@code type} of {@code sourceTaskId}. */
+  public static String triggeredTaskId(String workflow, String sourceTaskId, String type) {
+    String key = workflow + "|" + sourceTaskId + "|" + type;
+    return "tsk_" + HexFormat.of().formatHex(CanonicalJson.sha256().digest(key.getBytes(StandardCharsets.UTF_8)), 0, 16);
+  }
+
+  static boolean matches(Trigger trigger, String type, TaskState source) {
+    return trigger.on().equals(type)
+        && (trigger.workflow() != null ? trigger.workflow().equals(source.workflow())
+            : trigger.capability().equals(source.capability()));
+  }
+
+  private CompletionStage<TaskEntity.SubmitReply> start(
+      dev.troupe.runtime.task.PinnedWorkflow pinned, String type, TaskState source) {
+    ObjectNode event = JsonNodeFactory.instance.objectNode();
+    event.put("type", type);
+    event.put("taskId", source.taskId());
+    event.put("workflow", source.workflow());
+    event.put("capability", source.capability());
+    event.set("output", source.output());
+    event.put("error", source.error());
+    event.put("tenant", source.tenant());
+    ObjectNode scope = JsonNodeFactory.instance.objectNode();
+    scope.set("event", event);
+    JsonNode template = pinned.definition().trigger().input();
+    JsonNode resolved = template == null ? JsonNodeFactory.instance.objectNode() : Templates.resolve(template, scope);
+    JsonNode input = resolved.isObject() ? resolved : JsonNodeFactory.instance.objectNode().set("value", resolved);
+    String taskId = triggeredTaskId(pinned.name(), source.taskId(), type);
+    TaskRequest request = new TaskRequest(source.tenant(), null, pinned, null, null, input, null, null, null,
+        Map.of("triggeredBy", source.taskId()), CanonicalJson.sha256(MAPPER, scope));
+    return tasks.submit(taskId, request, AuditActor.system("triggers"), source.traceId());
+  }
+}
