@@ -1,0 +1,147 @@
+package dev.troupe.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.persistence.CanonicalJson;
+import dev.troupe.runtime.workflow.TriggerRouter;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every orchestration pattern with the built-in agents on the offline {@code local} model, through
+ * the HTTP API and the real journal, as the README shows them.
+ */
+class BuiltInPatternsIT {
+  private static final String KEY = "patterns-admin-key-0001";
+
+  @TempDir
+  static Path dataDir;
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start(dataDir, "troupe.auth.admin-key = \"" + KEY + "\"");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return ApiJson.MAPPER.readTree(response.body());
+  }
+
+  private static String submit(String body) throws Exception {
+    HttpResponse<String> accepted = server.postJson("/v1/tasks", KEY, body);
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    return json(accepted).get("taskId").asText();
+  }
+
+  private static void put(String name, String definition) throws Exception {
+    HttpResponse<String> response = server.send(HttpRequest.newBuilder(server.uri("/v1/workflows/" + name))
+        .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(definition)));
+    assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response.body());
+  }
+
+  private static JsonNode await(String taskId, Set<String> statuses) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode task = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = server.get("/v1/tasks/" + taskId, KEY);
+      if (response.statusCode() == 200) {
+        task = json(response);
+        if (statuses.contains(task.get("status").asText())) {
+          return task;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(taskId + " never reached " + statuses + ": " + task);
+  }
+
+  private static List<String> steps(JsonNode task) {
+    List<String> out = new ArrayList<>();
+    task.get("steps").forEach(step -> out.add(step.get("name").asText() + ":" + step.get("status").asText()));
+    return out;
+  }
+
+  @Test
+  void aParallelFanOutDraftsPerContactAndEachSendWaitsForApproval() throws Exception {
+    String taskId = submit("{\"workflow\": \"research-outreach\", \"input\": {\"company\": \"Acme Ltd\","
+        + " \"contacts\": [\"a@acme.test\", \"b@acme.test\"], \"notes\": \"Acme makes anvils.\"}}");
+    JsonNode task = await(taskId, Set.of("WAITING_APPROVAL"));
+    assertEquals(List.of("research:COMPLETED", "draft:COMPLETED", "draft:COMPLETED", "send:WAITING_APPROVAL",
+        "send:WAITING_APPROVAL"), steps(task));
+    assertEquals(2, task.get("pendingApprovals").size());
+    assertEquals("b@acme.test", task.get("steps").get(2).get("output").get("to").asText());
+  }
+
+  @Test
+  void aRejectedClientTakesTheOtherBranch() throws Exception {
+    JsonNode task = await(submit("{\"workflow\": \"client-onboarding\", \"input\": {\"client\": \"Shady Co\","
+        + " \"documents\": [\"Shady Co moves funds offshore.\"]}}"), Set.of("COMPLETED"));
+    assertEquals(List.of("summarize:COMPLETED", "compliance:COMPLETED", "letter:SKIPPED", "crm:SKIPPED",
+        "billing:SKIPPED"), steps(task));
+    assertEquals(false, task.get("output").get("compliance").get("approved").asBoolean());
+  }
+
+  @Test
+  void aBoundedLoopEndsWhenItsConditionHoldsOrStopsARepeatedCall() throws Exception {
+    put("recheck", "{\"steps\": [{\"id\": \"check\", \"capability\": \"compliance.check\","
+        + " \"input\": {\"client\": \"${input.client}\", \"summary\": \"${input.summary}\"},"
+        + " \"loop\": {\"until\": {\"path\": \"steps.check.output.approved\", \"equals\": true}, \"max\": 3}}]}");
+    JsonNode clean = await(submit("{\"workflow\": \"recheck\", \"input\": {\"client\": \"Acme\","
+        + " \"summary\": \"Acme makes anvils.\"}}"), Set.of("COMPLETED", "FAILED"));
+    assertEquals("COMPLETED", clean.get("status").asText());
+    assertEquals(List.of("check:COMPLETED"), steps(clean));
+    JsonNode stuck = await(submit("{\"workflow\": \"recheck\", \"input\": {\"client\": \"Shady Co\","
+        + " \"summary\": \"Funds move offshore.\"}}"), Set.of("COMPLETED", "FAILED"));
+    assertEquals("FAILED", stuck.get("status").asText());
+    assertEquals("step check: run 2 would repeat the identical call of run 1; stopped", stuck.get("error").asText());
+  }
+
+  @Test
+  void anAgentDelegatesToAPeerAsAChildTask() throws Exception {
+    String taskId = submit("{\"capability\": \"report.compile\", \"input\": {\"company\": \"Acme Ltd\","
+        + " \"messages\": [{\"to\": \"a@acme.test\"}], \"profile\": \"Acme makes anvils.\"}}");
+    JsonNode report = await(taskId, Set.of("COMPLETED"));
+    assertTrue(report.get("output").get("summary").asText().startsWith("Outreach to Acme Ltd."));
+    String childId = "tsk_" + HexFormat.of().formatHex(CanonicalJson.sha256()
+        .digest((taskId + ".main#delegate-1").getBytes(StandardCharsets.UTF_8)), 0, 16);
+    JsonNode child = await(childId, Set.of("COMPLETED"));
+    assertEquals(taskId, child.get("parentTaskId").asText());
+    assertEquals("text.summarize", child.get("capability").asText());
+  }
+
+  @Test
+  void aTriggeredWorkflowStartsWhenTheSourceWorkflowCompletes() throws Exception {
+    put("quick-brief", "{\"steps\": [{\"id\": \"sum\", \"capability\": \"text.summarize\","
+        + " \"input\": {\"text\": \"${input.text}\"}}]}");
+    put("screen-brief", "{\"trigger\": {\"on\": \"TaskCompleted\", \"workflow\": \"quick-brief\","
+        + " \"input\": {\"client\": \"${event.taskId}\", \"summary\": \"${event.output.summary}\"}},"
+        + " \"steps\": [{\"id\": \"screen\", \"capability\": \"compliance.check\","
+        + " \"input\": {\"client\": \"${input.client}\", \"summary\": \"${input.summary}\"}}]}");
+    String source = submit("{\"workflow\": \"quick-brief\", \"input\": {\"text\": \"Acme has pending litigation.\"}}");
+    await(source, Set.of("COMPLETED"));
+    JsonNode screened = await(TriggerRouter.triggeredTaskId("screen-brief", source, "TaskCompleted"),
+        Set.of("COMPLETED"));
+    assertEquals(source, screened.get("labels").get("triggeredBy").asText());
+    assertEquals(false, screened.get("output").get("approved").asBoolean());
+    assertEquals("[\"mentions pending litigation\"]", screened.get("output").get("findings").toString());
+  }
+}
