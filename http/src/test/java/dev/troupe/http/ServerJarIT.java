@@ -182,4 +182,45 @@ class ServerJarIT {
     assertTrue((second.stderr() + second.stdout()).contains("already in use"), second.stderr() + second.stdout());
     assertEquals(200, get(first.port(), "/health/ready", null).statusCode(), "the first server is unharmed");
   }
+
+  @Test
+  void afterKillMinus9AWaitingTaskIsStillWaitingWithItsApproval() throws Exception {
+    Path data = work.resolve("data");
+    String key = "kill-nine-test-admin-key-01";
+    Server first = start(data, Map.of("TROUPE_ADMIN_KEY", key));
+    awaitReady(first, Duration.ofSeconds(10));
+    HttpResponse<String> accepted = CLIENT.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + first.port() + "/v1/tasks"))
+        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"workflow\": \"client-onboarding\", \"input\":"
+            + " {\"client\": \"Acme Ltd\", \"documents\": [\"Acme makes anvils.\"]}}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    String taskId = ApiJson.MAPPER.readTree(accepted.body()).get("taskId").asText();
+    JsonNode waiting = awaitStatus(first.port(), taskId, key, "WAITING_APPROVAL");
+
+    first.process().destroyForcibly(); // SIGKILL: no shutdown hooks, nothing flushed on the way out
+    assertTrue(first.process().waitFor(10, TimeUnit.SECONDS));
+
+    Server second = start(data, Map.of("TROUPE_ADMIN_KEY", key));
+    awaitReady(second, Duration.ofSeconds(15));
+    JsonNode after = awaitStatus(second.port(), taskId, key, "WAITING_APPROVAL");
+    assertEquals(waiting.get("pendingApprovals"), after.get("pendingApprovals"));
+    assertEquals(waiting.get("steps").size(), after.get("steps").size());
+  }
+
+  private static JsonNode awaitStatus(int port, String taskId, String key, String status) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode task = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = get(port, "/v1/tasks/" + taskId, key);
+      if (response.statusCode() == 200) {
+        task = ApiJson.MAPPER.readTree(response.body());
+        if (task.get("status").asText().equals(status)) {
+          return task;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(taskId + " never reached " + status + ": " + task);
+  }
 }
