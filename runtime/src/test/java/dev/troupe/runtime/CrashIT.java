@@ -94,17 +94,7 @@ class CrashIT {
     AgentDefinition definition = AgentDefinition.builder(type).role("crash test").capability(capability,
         Duration.ofSeconds(5), "0").tools(tool == null ? new String[0] : new String[] {tool})
         .limits(new AgentLimits(100, 10_000, new BigDecimal("100"))).build();
-    return new Agent() {
-      @Override
-      public AgentDefinition definition() {
-        return definition;
-      }
-
-      @Override
-      public CompletionStage<StepOutcome> run(StepContext step) {
-        return logic.apply(step);
-      }
-    };
+    return Agent.of(definition, logic);
   }
 
   private static StepOutcome ok(JsonNode output) {

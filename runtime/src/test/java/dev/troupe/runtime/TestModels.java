@@ -30,16 +30,6 @@ public final class TestModels {
         .capability(capability, Duration.ofSeconds(5), "0")
         .limits(limits)
         .build();
-    return new Agent() {
-      @Override
-      public AgentDefinition definition() {
-        return definition;
-      }
-
-      @Override
-      public CompletionStage<StepOutcome> run(StepContext step) {
-        return logic.apply(step);
-      }
-    };
+    return Agent.of(definition, logic);
   }
 }

@@ -18,4 +18,26 @@ public interface Agent {
   AgentDefinition definition();
 
   CompletionStage<StepOutcome> run(StepContext step);
+
+  /** An agent from a definition and a function, for small agents and tests. */
+  static Agent of(AgentDefinition definition, java.util.function.Function<StepContext, CompletionStage<StepOutcome>> run) {
+    java.util.Objects.requireNonNull(definition, "definition");
+    java.util.Objects.requireNonNull(run, "run");
+    return new Agent() {
+      @Override
+      public AgentDefinition definition() {
+        return definition;
+      }
+
+      @Override
+      public CompletionStage<StepOutcome> run(StepContext step) {
+        return run.apply(step);
+      }
+
+      @Override
+      public String toString() {
+        return "Agent[" + definition.type() + "]";
+      }
+    };
+  }
 }

@@ -132,47 +132,41 @@ class AgentEntityTest {
     AgentDefinition definition = AgentDefinition.builder(type).role("Does what the test says.")
         .capability("test.work", Duration.ofSeconds(5), "0.001").tools("test.echo", "test.post", "test.send")
         .limits(limits).build();
-    return new Agent() {
-      @Override
-      public AgentDefinition definition() {
-        return definition;
-      }
+    return Agent.of(definition, this::behave);
+  }
 
-      @Override
-      public CompletionStage<StepOutcome> run(StepContext step) {
-        runs.incrementAndGet();
-        String mode = step.input().path("mode").asText("ok");
-        switch (mode) {
-          case "throw":
-            throw new IllegalStateException("boom");
-          case "fail":
-            return CompletableFuture.completedFuture(StepOutcome.retryable("flaky"));
-          case "hang":
-            return new CompletableFuture<>();
-          case "post":
-          case "send":
-            return step.tools().call("test." + mode, JsonNodeFactory.instance.objectNode().put("amount", 5))
-                .thenApply(receipt -> StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
+  private CompletionStage<StepOutcome> behave(StepContext step) {
+    runs.incrementAndGet();
+    String mode = step.input().path("mode").asText("ok");
+    switch (mode) {
+      case "throw":
+        throw new IllegalStateException("boom");
+      case "fail":
+        return CompletableFuture.completedFuture(StepOutcome.retryable("flaky"));
+      case "hang":
+        return new CompletableFuture<>();
+      case "post":
+      case "send":
+        return step.tools().call("test." + mode, JsonNodeFactory.instance.objectNode().put("amount", 5))
+            .thenApply(receipt -> StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
+                JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
+      case "post-then-fail-once":
+        return step.tools().call("test.post", JsonNodeFactory.instance.objectNode().put("amount", 5))
+            .thenApply(receipt -> step.attempt() == 1 ? StepOutcome.retryable("lost the answer")
+                : StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
                     JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
-          case "post-then-fail-once":
-            return step.tools().call("test.post", JsonNodeFactory.instance.objectNode().put("amount", 5))
-                .thenApply(receipt -> step.attempt() == 1 ? StepOutcome.retryable("lost the answer")
-                    : StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
-                        JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
-          case "model":
-            return step.model().complete(new ModelRequest("", "hello", 10))
-                .thenCompose(reply -> {
-                  step.note("the model said " + reply.text());
-                  step.memory().remember("last", reply.text());
-                  return step.tools().call("test.echo", JsonNodeFactory.instance.objectNode().put("said", reply.text()));
-                })
-                .thenApply(echo -> StepOutcome.completed(JsonNodeFactory.instance.objectNode().set("echo", echo), 0.9));
-          default:
-            return CompletableFuture.completedFuture(
-                StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("done", true), 1.0));
-        }
-      }
-    };
+      case "model":
+        return step.model().complete(new ModelRequest("", "hello", 10))
+            .thenCompose(reply -> {
+              step.note("the model said " + reply.text());
+              step.memory().remember("last", reply.text());
+              return step.tools().call("test.echo", JsonNodeFactory.instance.objectNode().put("said", reply.text()));
+            })
+            .thenApply(echo -> StepOutcome.completed(JsonNodeFactory.instance.objectNode().set("echo", echo), 0.9));
+      default:
+        return CompletableFuture.completedFuture(
+            StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("done", true), 1.0));
+    }
   }
 
   private AgentDependencies deps(Agent agent, int instances, int degradeAfter, Duration cooldown, Duration stepTimeout) {

@@ -68,17 +68,7 @@ class AgentTestKitTest {
   private static Agent agent(Function<StepContext, CompletionStage<StepOutcome>> body, String... tools) {
     AgentDefinition definition = AgentDefinition.builder("tester").role("Tests the step context.")
         .capability("test.run", Duration.ofSeconds(1), "0").tools(tools).build();
-    return new Agent() {
-      @Override
-      public AgentDefinition definition() {
-        return definition;
-      }
-
-      @Override
-      public CompletionStage<StepOutcome> run(StepContext step) {
-        return body.apply(step);
-      }
-    };
+    return Agent.of(definition, body);
   }
 
   private static StepOutcome done(JsonNode output) {
