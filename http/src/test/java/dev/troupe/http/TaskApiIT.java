@@ -224,7 +224,7 @@ class TaskApiIT {
 
   @Test
   void badInputIsA4xxNamingTheFieldAndChangesNothing() throws Exception {
-    long rowsBefore = server.journalRows();
+    long tasksBefore = server.journaledTasks();
     Map<String, Object[]> cases = new LinkedHashMap<>();
     cases.put("{\"capability\":", new Object[] {400, "malformed JSON"});
     cases.put("", new Object[] {400, "the body is empty"});
@@ -295,7 +295,7 @@ class TaskApiIT {
         .POST(HttpRequest.BodyPublishers.ofString(summarize("x")))), 400, "Idempotency-Key");
 
     assertEquals(200, server.get("/health/ready", null).statusCode(), "the server is still up");
-    assertEquals(rowsBefore, server.journalRows(), "bad input wrote nothing to the journal");
+    assertEquals(tasksBefore, server.journaledTasks(), "bad input journaled no task");
   }
 
   private static HttpResponse<String> put(String path, String key, String body) throws Exception {
