@@ -42,7 +42,9 @@ public final class ApiRoutes extends AllDirectives {
         new HealthRoutes(node).routes(),
         pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> concat(
             new TaskRoutes(runtime, http, executor).routes(principal),
-            new WorkflowRoutes(runtime, http, executor).routes(principal))))))));
+            new WorkflowRoutes(runtime, http, executor).routes(principal),
+            new AuditRoutes(runtime, executor).routes(principal),
+            new AgentRoutes(runtime, http.requestTimeout(), executor).routes())))))));
   }
 
   private Route authenticated(Function<Principal, Route> inner) {

@@ -16,6 +16,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import dev.troupe.runtime.task.TaskRequest;
+import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.TaskEvent;
+import dev.troupe.persistence.JournalEntry;
+import org.apache.pekko.util.ByteString;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -51,7 +55,8 @@ final class TaskRoutes extends AllDirectives {
     return pathPrefix("tasks", () -> concat(
         pathEndOrSingleSlash(() -> post(() -> submit(principal))),
         path(PathMatchers.segment(), taskId -> get(() -> read(principal, taskId))),
-        path(PathMatchers.segment().slash("cancel"), taskId -> post(() -> cancel(principal, taskId)))));
+        path(PathMatchers.segment().slash("cancel"), taskId -> post(() -> cancel(principal, taskId))),
+        path(PathMatchers.segment().slash("events"), taskId -> get(() -> events(principal, taskId)))));
   }
 
   private Route submit(Principal principal) {
@@ -145,6 +150,59 @@ final class TaskRoutes extends AllDirectives {
                   + ((TaskEntity.AlreadyFinished) cancelled).task().status(), instance));
     }, executor).exceptionally(TaskRoutes::unavailable);
     return completeWithFuture(response);
+  }
+
+  /**
+   * The task's journaled events as Server-Sent Events: history first, then live, each with its
+   * sequence number as {@code id} and its type as {@code event}. {@code Last-Event-ID: n} resumes
+   * after n. Idle streams get heartbeat comments; the stream ends after the task's final event.
+   */
+  private Route events(Principal principal, String taskId) {
+    if (!principal.mayAny(READ)) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN, "reading tasks needs a role", INSTANCE));
+    }
+    if (!TASK_ID.matcher(taskId).matches()) {
+      return complete(notFound(taskId));
+    }
+    return onSuccess(runtime.tasks().get(taskId), reply -> {
+      if (!(reply instanceof TaskEntity.Found found) || !found.task().tenant().equals(principal.tenant())) {
+        return complete(notFound(taskId));
+      }
+      return optionalHeaderValueByName("Last-Event-ID", lastEventId -> {
+        long from;
+        try {
+          from = lastEventId.map(Long::parseLong).orElse(0L) + 1;
+        } catch (NumberFormatException e) {
+          return complete(Problems.badRequest("Last-Event-ID: must be a sequence number", INSTANCE));
+        }
+        var state = found.task();
+        boolean nothingMore = state.status().isFinal() && from > state.chainHead().seq();
+        JournalViews views = new JournalViews(dev.troupe.persistence.JournalAudit.journalMapper(
+            runtime.audit().system()));
+        // Rendered here rather than by Pekko's SSE marshaller, whose heartbeat is an empty event:
+        // idle streams get a real SSE comment, which clients ignore and proxies count as traffic.
+        org.apache.pekko.stream.javadsl.Source<ByteString, org.apache.pekko.NotUsed> events = nothingMore
+            ? org.apache.pekko.stream.javadsl.Source.empty()
+            : runtime.audit().readJournal().eventsByPersistenceId(TaskClient.persistenceId(taskId), from, Long.MAX_VALUE)
+                .filter(envelope -> envelope.event() instanceof JournalEntry)
+                .takeWhile(envelope -> !isFinal(((JournalEntry) envelope.event()).event()), true)
+                .map(envelope -> {
+                  JournalEntry entry = (JournalEntry) envelope.event();
+                  return ByteString.fromString("id: " + envelope.sequenceNr() + "\nevent: " + entry.eventType()
+                      + "\ndata: " + views.json(views.view(envelope.sequenceNr(), entry)) + "\n\n");
+                })
+                .keepAlive(http.sseHeartbeat(), () -> HEARTBEAT);
+        return complete(HttpResponse.create().withEntity(
+            HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events)));
+      });
+    });
+  }
+
+  private static final ByteString HEARTBEAT = ByteString.fromString(": heartbeat\n\n");
+
+  private static boolean isFinal(dev.troupe.persistence.DomainEvent event) {
+    return event instanceof TaskEvent.TaskCompleted || event instanceof TaskEvent.TaskFailed
+        || event instanceof TaskEvent.TaskCancelled;
   }
 
   private static HttpResponse submitted(TaskEntity.SubmitReply reply) {

@@ -176,7 +176,9 @@ class ServerJarIT {
     Server first = start(data, Map.of("TROUPE_ADMIN_KEY", "shared-journal-test-key-01"));
     awaitReady(first, Duration.ofSeconds(10));
     Server second = start(data, Map.of("TROUPE_ADMIN_KEY", "shared-journal-test-key-01"));
-    assertTrue(second.process().waitFor(30, TimeUnit.SECONDS), "fails instead of hanging");
+    // Usually 5-7 s (the pool's 5 s connection timeout, then exit); seen slower on a busy machine.
+    assertTrue(second.process().waitFor(60, TimeUnit.SECONDS),
+        "fails instead of hanging; it said: " + second.stderr() + second.stdout());
     assertNotEquals(0, second.process().exitValue());
     assertTrue(second.stderr().contains("Troupe cannot start"), second.stderr());
     assertTrue((second.stderr() + second.stdout()).contains("already in use"), second.stderr() + second.stdout());
@@ -209,10 +211,19 @@ class ServerJarIT {
   }
 
   private static JsonNode awaitStatus(int port, String taskId, String key, String status) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
     JsonNode task = null;
+    String last = "no answer";
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> response = get(port, "/v1/tasks/" + taskId, key);
+      HttpResponse<String> response;
+      try {
+        response = get(port, "/v1/tasks/" + taskId, key);
+      } catch (IOException e) {
+        last = e.toString();
+        Thread.sleep(100);
+        continue;
+      }
+      last = response.statusCode() + " " + response.body();
       if (response.statusCode() == 200) {
         task = ApiJson.MAPPER.readTree(response.body());
         if (task.get("status").asText().equals(status)) {
@@ -221,6 +232,6 @@ class ServerJarIT {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError(taskId + " never reached " + status + ": " + task);
+    throw new AssertionError(taskId + " never reached " + status + ": " + task + "; last answer: " + last);
   }
 }

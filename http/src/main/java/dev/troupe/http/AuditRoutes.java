@@ -1,0 +1,136 @@
+package dev.troupe.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.config.Role;
+import dev.troupe.http.auth.Principal;
+import dev.troupe.persistence.JournalAudit;
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.runtime.TroupeRuntime;
+import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.TaskEntity;
+import dev.troupe.runtime.task.TaskEvent;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * {@code /v1/audit}: a task's full timeline (every journaled event with its stamp), its hash-chain
+ * verification, and an NDJSON export of the caller's tenant's task events. For auditors and admins.
+ */
+final class AuditRoutes extends AllDirectives {
+  private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Set<Role> AUDIT = Set.of(Role.AUDITOR);
+  private static final ContentType NDJSON = ContentTypes.create(MediaTypes.applicationWithOpenCharset("x-ndjson"),
+      org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
+
+  private final TroupeRuntime runtime;
+  private final JournalViews views;
+  private final Executor executor;
+
+  AuditRoutes(TroupeRuntime runtime, Executor executor) {
+    this.runtime = runtime;
+    this.views = new JournalViews(JournalAudit.journalMapper(runtime.audit().system()));
+    this.executor = executor;
+  }
+
+  Route routes(Principal principal) {
+    return pathPrefix("audit", () -> {
+      if (!principal.mayAny(AUDIT)) {
+        return complete(Problems.response(StatusCodes.FORBIDDEN, "audit routes need the auditor or admin role",
+            "/v1/audit"));
+      }
+      return concat(
+          path(PathMatchers.segment("tasks").slash(PathMatchers.segment()), taskId -> get(() -> timeline(principal, taskId))),
+          path(PathMatchers.segment("tasks").slash(PathMatchers.segment()).slash("verify"),
+              taskId -> get(() -> verify(principal, taskId))),
+          path("export", () -> get(() -> parameterOptional("since", since -> parameterOptional("until", until ->
+              export(principal, since, until))))));
+    });
+  }
+
+  /** Completes with {@code found} if the task exists in the caller's tenant, with a 404 otherwise. */
+  private CompletionStage<HttpResponse> ofOwnTask(Principal principal, String taskId,
+      java.util.function.Function<String, CompletionStage<HttpResponse>> found) {
+    if (!TASK_ID.matcher(taskId).matches()) {
+      return CompletableFuture.completedFuture(notFound(taskId));
+    }
+    return runtime.tasks().get(taskId).thenComposeAsync(reply ->
+        reply instanceof TaskEntity.Found task && task.task().tenant().equals(principal.tenant())
+            ? found.apply(TaskClient.persistenceId(taskId))
+            : CompletableFuture.completedFuture(notFound(taskId)), executor);
+  }
+
+  private Route timeline(Principal principal, String taskId) {
+    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.audit().entries(persistenceId)
+        .thenApply(entries -> {
+          ObjectNode body = ApiJson.MAPPER.createObjectNode();
+          body.put("taskId", taskId);
+          var events = body.putArray("events");
+          entries.forEach(stored -> events.add(views.view(stored)));
+          return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
+        })).exceptionally(TaskRoutes::unavailable));
+  }
+
+  private Route verify(Principal principal, String taskId) {
+    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.audit().verify(persistenceId)
+        .thenApply(report -> HttpResponse.create()
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(report)))))
+        .exceptionally(TaskRoutes::unavailable));
+  }
+
+  /**
+   * Every task event of the caller's tenant stamped within [since, until), one JSON object a line,
+   * streamed. A task's tenant is known from its TaskSubmitted, which the journal's order puts first.
+   */
+  private Route export(Principal principal, Optional<String> since, Optional<String> until) {
+    Instant from;
+    Instant to;
+    try {
+      from = since.map(Instant::parse).orElse(Instant.EPOCH);
+      to = until.map(Instant::parse).orElse(Instant.MAX);
+    } catch (DateTimeParseException e) {
+      return complete(Problems.badRequest("since/until: must be ISO-8601 instants such as 2026-11-21T00:00:00Z",
+          "/v1/audit/export"));
+    }
+    Map<String, String> tenants = new HashMap<>();
+    var lines = runtime.audit().readJournal().currentEventsByTag(TaskEntity.TAG, Offset.noOffset())
+        .filter(envelope -> envelope.event() instanceof JournalEntry)
+        .filter(envelope -> {
+          JournalEntry entry = (JournalEntry) envelope.event();
+          if (entry.event() instanceof TaskEvent.TaskSubmitted submitted) {
+            tenants.put(submitted.taskId(), submitted.tenant());
+          }
+          Instant at = entry.stamp().at();
+          return principal.tenant().equals(tenants.get(entry.stamp().taskId()))
+              && !at.isBefore(from) && at.isBefore(to);
+        })
+        .map(envelope -> {
+          ObjectNode line = views.view(envelope.sequenceNr(), (JournalEntry) envelope.event());
+          line.put("persistenceId", envelope.persistenceId());
+          return ByteString.fromString(line.toString() + "\n");
+        });
+    return complete(HttpResponse.create().withEntity(HttpEntities.createChunked(NDJSON, lines)));
+  }
+
+  private static HttpResponse notFound(String taskId) {
+    return Problems.response(StatusCodes.NOT_FOUND, "no task " + taskId, "/v1/audit/tasks/" + taskId);
+  }
+}
