@@ -37,7 +37,8 @@ public final class LetterAgent implements Agent {
     } catch (Inputs.Invalid e) {
       return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
     }
-    if (step.input().has("approved") && !step.input().get("approved").asBoolean(true)) {
+    // Guidance on an escalated letter is the partner's decision to engage; declining is cancelling the task.
+    if (step.input().has("approved") && !step.input().get("approved").asBoolean(true) && step.guidance().isEmpty()) {
       return CompletableFuture.completedFuture(StepOutcome.escalate(
           "compliance did not approve " + client + "; a partner must decide whether to engage"));
     }

@@ -58,6 +58,12 @@ class OnboardingAgentsTest {
     assertEquals(StepOutcome.escalate("compliance did not approve Shady; a partner must decide whether to engage"),
         refused.outcome());
     assertTrue(refused.modelCalls().isEmpty());
+
+    var decided = AgentTestKit.of(new LetterAgent()).model(new LocalModel())
+        .guidance(List.of("engage; the partner accepts the risk"))
+        .run(json("{\"client\":\"Shady\",\"summary\":\"x\",\"approved\":false}"));
+    assertTrue(decided.output().get("letter").asText().startsWith("Dear Shady"), decided.output().toString());
+    assertEquals(List.of("followed guidance: engage; the partner accepts the risk"), decided.decisions());
   }
 
   @Test

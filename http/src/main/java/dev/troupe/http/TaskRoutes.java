@@ -3,6 +3,7 @@ package dev.troupe.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.config.HttpSettings;
 import dev.troupe.config.Role;
+import dev.troupe.http.api.GuidanceRequest;
 import dev.troupe.http.api.TaskSubmission;
 import dev.troupe.http.api.TaskViews;
 import dev.troupe.http.auth.Principal;
@@ -40,6 +41,7 @@ final class TaskRoutes extends AllDirectives {
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
   private static final Set<Role> SUBMIT = Set.of(Role.SUBMITTER);
   private static final Set<Role> READ = Set.of(Role.SUBMITTER, Role.APPROVER, Role.AUDITOR);
+  private static final Set<Role> GUIDE = Set.of(Role.SUBMITTER, Role.APPROVER);
 
   private final TroupeRuntime runtime;
   private final HttpSettings http;
@@ -56,6 +58,7 @@ final class TaskRoutes extends AllDirectives {
         pathEndOrSingleSlash(() -> post(() -> submit(principal))),
         path(PathMatchers.segment(), taskId -> get(() -> read(principal, taskId))),
         path(PathMatchers.segment().slash("cancel"), taskId -> post(() -> cancel(principal, taskId))),
+        path(PathMatchers.segment().slash("guidance"), taskId -> post(() -> guidance(principal, taskId))),
         path(PathMatchers.segment().slash("events"), taskId -> get(() -> events(principal, taskId)))));
   }
 
@@ -69,10 +72,8 @@ final class TaskRoutes extends AllDirectives {
         return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
             "send the task as Content-Type: application/json", INSTANCE));
       }
-      var declaredLength = request.entity().getContentLengthOption();
-      if (declaredLength.isPresent() && declaredLength.getAsLong() > http.maxBodyBytes()) {
-        return complete(Problems.response(StatusCodes.CONTENT_TOO_LARGE,
-            "the body is larger than the limit of " + http.maxBodyBytes() + " bytes", INSTANCE));
+      if (tooLarge(request)) {
+        return complete(bodyTooLarge(INSTANCE));
       }
       Optional<String> idempotencyKey = request.getHeader("Idempotency-Key").map(h -> h.value());
       if (idempotencyKey.isPresent() && !IDEMPOTENCY_KEY.matcher(idempotencyKey.get()).matches()) {
@@ -150,6 +151,54 @@ final class TaskRoutes extends AllDirectives {
                   + ((TaskEntity.AlreadyFinished) cancelled).task().status(), instance));
     }, executor).exceptionally(TaskRoutes::unavailable);
     return completeWithFuture(response);
+  }
+
+  /**
+   * A human's guidance: journaled with who gave it, handed to every later step, and for an
+   * ESCALATED task the escalated steps run again with it. 202 because the work it starts is not done.
+   */
+  private Route guidance(Principal principal, String taskId) {
+    String instance = INSTANCE + "/" + taskId + "/guidance";
+    if (!principal.mayAny(GUIDE)) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN,
+          "guiding tasks needs the submitter, approver or admin role", instance));
+    }
+    if (!TASK_ID.matcher(taskId).matches()) {
+      return complete(notFound(taskId));
+    }
+    return extractRequest(request -> {
+      if (!request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+            "send the guidance as Content-Type: application/json", instance));
+      }
+      if (tooLarge(request)) {
+        return complete(bodyTooLarge(instance));
+      }
+      return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
+        GuidanceRequest parsed;
+        try {
+          parsed = GuidanceRequest.parse(ApiJson.read(entity.getData().toArray()));
+        } catch (ApiJson.InvalidJsonException e) {
+          return complete(Problems.badRequest(e.getMessage(), instance));
+        }
+        if (parsed.problem() != null) {
+          return complete(Problems.badRequest(parsed.problem().detail(), instance));
+        }
+        // The tenant check comes first: another tenant's task must not even learn that it exists.
+        CompletionStage<HttpResponse> response = runtime.tasks().get(taskId).thenComposeAsync(reply -> {
+          if (!(reply instanceof TaskEntity.Found found) || !found.task().tenant().equals(principal.tenant())) {
+            return CompletableFuture.completedFuture(notFound(taskId));
+          }
+          return runtime.tasks().giveGuidance(taskId, parsed.text(), principal.asAuditActor())
+              .thenApply(given -> given instanceof TaskEntity.GuidanceAccepted accepted
+                  ? json(StatusCodes.ACCEPTED, TaskViews.TaskView.of(accepted.task()))
+                  : Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already finished as "
+                      + ((TaskEntity.AlreadyFinished) given).task().status() + "; guidance changes nothing now",
+                      instance));
+        }, executor).exceptionally(TaskRoutes::unavailable);
+        return completeWithFuture(response);
+      });
+    });
   }
 
   /**
@@ -233,6 +282,17 @@ final class TaskRoutes extends AllDirectives {
   private static HttpResponse unknownWorkflow(String name, Integer version) {
     return Problems.response(StatusCodes.UNPROCESSABLE_CONTENT, "workflow: unknown workflow '" + name + "'"
         + (version == null ? "" : " or it has no version " + version), INSTANCE);
+  }
+
+  /** A declared length over the limit is refused before reading; a chunked body over it fails the strict read. */
+  private boolean tooLarge(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    var declaredLength = request.entity().getContentLengthOption();
+    return declaredLength.isPresent() && declaredLength.getAsLong() > http.maxBodyBytes();
+  }
+
+  private HttpResponse bodyTooLarge(String instance) {
+    return Problems.response(StatusCodes.CONTENT_TOO_LARGE,
+        "the body is larger than the limit of " + http.maxBodyBytes() + " bytes", instance);
   }
 
   private static HttpResponse notFound(String taskId) {

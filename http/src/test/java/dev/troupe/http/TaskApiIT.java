@@ -33,7 +33,8 @@ class TaskApiIT {
   static void start() throws Exception {
     server = TestServer.start(dataDir, String.join("\n",
         "troupe.http.max-body-bytes = 4096",
-        "troupe.agents.registrations = [ { class = \"dev.troupe.agents.ShoutAgent\" } ]",
+        "troupe.agents.registrations = [ { class = \"dev.troupe.agents.ShoutAgent\" },"
+            + " { class = \"dev.troupe.agents.ClarifyingAgent\" } ]",
         "troupe.auth.admin-key = \"" + ADMIN + "\"",
         "troupe.auth.keys = [",
         "  { name = acme-ci, sha256 = \"" + ApiKeys.sha256Hex(ACME) + "\", tenant = acme, roles = [submitter] },",
@@ -376,6 +377,49 @@ class TaskApiIT {
     assertEquals("CANCELLED", json(cancelled).get("status").asText());
     assertEquals("cancelled by admin", json(cancelled).get("error").asText());
     assertProblem(server.postJson("/v1/tasks/" + taskId + "/cancel", ADMIN, ""), 409, "already finished as CANCELLED");
+  }
+
+  @Test
+  void guidanceResumesAnEscalatedTaskAndIsJournaledWithWhoGaveIt() throws Exception {
+    String taskId = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\": \"text.clarify\", \"input\": {\"text\": \"Q3 revenue rose 4%.\"}}")).get("taskId").asText();
+    JsonNode escalated = awaitStatus(taskId, ADMIN, "ESCALATED");
+    assertTrue(escalated.get("error").asText().endsWith("who is this text for?"), escalated.toString());
+    String path = "/v1/tasks/" + taskId + "/guidance";
+
+    // Bad guidance is refused and changes nothing.
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": \"  \"}"), 400, "text: must not be blank");
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": 42}"), 400, "text: required, a string");
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": \"x\", \"urgent\": true}"), 400, "urgent: unknown field");
+    assertProblem(server.postJson(path, ADMIN, "[\"the board\"]"), 400, "must be a JSON object");
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": "), 400, "");
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": \"" + "x".repeat(4001) + "\"}"), 400, "at most 4000");
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": \"" + "x".repeat(5000) + "\"}"), 413, "");
+    assertProblem(server.postJson(path, AUDITOR, "{\"text\": \"the board\"}"), 403, "submitter, approver or admin");
+    assertProblem(server.postJson(path, ACME, "{\"text\": \"the board\"}"), 404, "no task");
+    JsonNode unchanged = json(server.get("/v1/tasks/" + taskId, ADMIN));
+    assertEquals("ESCALATED", unchanged.get("status").asText());
+    assertEquals(0, unchanged.get("guidance").size());
+
+    HttpResponse<String> guided = server.postJson(path, ADMIN, "{\"text\": \" the board \"}");
+    assertEquals(202, guided.statusCode(), guided.body());
+    assertEquals("the board", json(guided).get("guidance").get(0).asText());
+
+    JsonNode done = awaitStatus(taskId, ADMIN, "COMPLETED");
+    assertEquals("the board", done.get("output").get("audience").asText());
+    assertEquals(2, done.get("steps").get(0).get("attempts").asInt());
+    JsonNode timeline = json(server.get("/v1/audit/tasks/" + taskId, ADMIN)).get("events");
+    JsonNode given = null;
+    for (JsonNode event : timeline) {
+      if (event.get("type").asText().equals("GuidanceGiven")) {
+        given = event;
+      }
+    }
+    assertTrue(given != null, timeline.toString());
+    assertEquals("admin", given.get("stamp").get("actor").get("id").asText(), given.toString());
+    assertEquals("the board", given.get("event").get("text").asText());
+
+    assertProblem(server.postJson(path, ADMIN, "{\"text\": \"too late\"}"), 409, "already finished as COMPLETED");
   }
 
   @Test

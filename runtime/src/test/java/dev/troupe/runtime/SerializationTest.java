@@ -106,6 +106,7 @@ class SerializationTest {
       new TaskEvent.TaskCompleted(JSON, USAGE),
       new TaskEvent.TaskFailed("no", USAGE),
       new TaskEvent.TaskEscalated("stuck"),
+      new TaskEvent.GuidanceGiven("the text is Finnish; summarize it in English", List.of("t.main")),
       new AgentEvent.AgentConfigured("summarizer-1", "summarizer", "sums", OFFERS,
           Set.of("crm.record", "email.send", "billing.trigger", "test.echo"), "fast",
           AgentLimits.DEFAULT),
@@ -214,6 +215,7 @@ class SerializationTest {
     TestProbe<WorkflowEntity.RollbackReply> rolledBack = kit.createTestProbe();
     TestProbe<WorkflowState> workflows = kit.createTestProbe();
     TestProbe<TaskEntity.CancelReply> cancels = kit.createTestProbe();
+    TestProbe<TaskEntity.GuidanceReply> guided = kit.createTestProbe();
     WorkflowState workflowState = WorkflowState.empty("sample").apply(entry(sample(WorkflowEvent.WorkflowVersionRegistered.class)));
     Advertisement ad = new Advertisement("a-1", "summarizer", "sums", OFFERS, AgentStatus.AVAILABLE, 1, 4, 2, 0, 0.8, AT);
     List<Object> messages = List.of(
@@ -225,6 +227,8 @@ class SerializationTest {
         new TaskEntity.Refused("why"),
         new TaskEntity.Found(task),
         new TaskEntity.NotFound("t"),
+        new TaskEntity.GiveGuidance("use the 2025 figures", AuditActor.human("alice"), guided.ref()),
+        new TaskEntity.GuidanceAccepted(task, List.of("t.main")),
         new TaskEntity.Result("t", TaskStatus.COMPLETED, JSON, null),
         AgentEntity.Wake.INSTANCE,
         new AgentEntity.RunStep("t", "t.main", 1, "text.summarize", JSON, "goal", List.of("be brief"),

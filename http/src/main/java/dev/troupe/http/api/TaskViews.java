@@ -49,7 +49,7 @@ public final class TaskViews {
       JsonNode input, JsonNode output,
       String error, String traceId, Instant createdAt, Instant updatedAt, Map<String, String> labels,
       UsageView usage, BudgetView budget, String deadline, String priority, List<StepView> steps,
-      List<String> pendingApprovals) {
+      List<String> pendingApprovals, List<String> guidance) {
     public static TaskView of(TaskState task) {
       String workflow = task.workflow() == null ? null : task.workflow() + "@" + task.workflowVersion();
       return new TaskView(task.taskId(), task.status().name(), task.capability(), workflow, task.goal(),
@@ -59,7 +59,7 @@ public final class TaskViews {
           task.deadline() == null ? null : task.deadline().toString(),
           task.priority().name().toLowerCase(java.util.Locale.ROOT),
           task.steps().stream().map(StepView::of).toList(),
-          task.approvals().stream().map(a -> a.approvalId()).toList());
+          task.approvals().stream().map(a -> a.approvalId()).toList(), task.guidance());
     }
   }
 }

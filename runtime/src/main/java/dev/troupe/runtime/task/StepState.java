@@ -90,6 +90,12 @@ public record StepState(
         null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration, workflow);
   }
 
+  /** An escalated run that will run again, with a human's guidance, as its next attempt. */
+  StepState resumed() {
+    return new StepState(stepId, name, capability, agentId, StepStatus.PENDING, attempts, startedAt, null, usage,
+        null, input, null, null, failedAgents, index, iteration, workflow);
+  }
+
   StepState cancelled(TaskEvent.StepCancelled e, Instant at) {
     return new StepState(stepId, name, capability, agentId, StepStatus.CANCELLED, attempts, startedAt, at, usage,
         null, input, null, e.reason(), failedAgents, index, iteration, workflow);

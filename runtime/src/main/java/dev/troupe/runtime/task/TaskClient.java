@@ -27,6 +27,12 @@ public final class TaskClient {
         .ask(replyTo -> new TaskEntity.Cancel(reason, by, replyTo), askTimeout);
   }
 
+  /** Completes once the guidance is journaled (or the task had already finished). */
+  public CompletionStage<TaskEntity.GuidanceReply> giveGuidance(String taskId, String text, AuditActor by) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.GiveGuidance(text, by, replyTo), askTimeout);
+  }
+
   public CompletionStage<TaskEntity.GetReply> get(String taskId) {
     return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
         .ask(TaskEntity.Get::new, askTimeout);

@@ -85,6 +85,12 @@ public final class TaskEntity
   /** Stop the task: its running steps are cancelled and the reason is recorded. */
   public record Cancel(String reason, AuditActor by, ActorRef<CancelReply> replyTo) implements Command {}
 
+  /**
+   * A human's guidance: journaled, given to every step from now on, and when the task is
+   * ESCALATED its escalated steps run again with it. Replies once journaled.
+   */
+  public record GiveGuidance(String text, AuditActor by, ActorRef<GuidanceReply> replyTo) implements Command {}
+
   private enum DeadlineReached implements Command { INSTANCE }
 
   private record StepReported(AgentEntity.StepReport report) implements Command {}
@@ -124,7 +130,12 @@ public final class TaskEntity
   public record Cancelled(TaskState task) implements CancelReply {}
 
   /** The task had already finished; nothing changed. */
-  public record AlreadyFinished(TaskState task) implements CancelReply {}
+  public record AlreadyFinished(TaskState task) implements CancelReply, GuidanceReply {}
+
+  public sealed interface GuidanceReply extends TroupeSerializable {}
+
+  /** The guidance is journaled; {@code resumedSteps} run again with it (empty unless the task was ESCALATED). */
+  public record GuidanceAccepted(TaskState task, List<String> resumedSteps) implements GuidanceReply {}
 
   /** A finished task's outcome. */
   public record Result(String taskId, TaskStatus status, JsonNode output, String error) implements TroupeSerializable {}
@@ -196,12 +207,14 @@ public final class TaskEntity
         .onCommand(AwaitResult.class, (state, await) -> Effect().reply(await.replyTo(),
             new Result(taskId, null, null, "no task " + taskId)))
         .onCommand(Cancel.class, (state, cancel) -> Effect().reply(cancel.replyTo(), new AlreadyFinished(state)))
+        .onCommand(GiveGuidance.class, (state, give) -> Effect().reply(give.replyTo(), new AlreadyFinished(state)))
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(state -> !state.isEmpty())
         .onCommand(Submit.class, this::onRepeatSubmit)
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Found(state)))
         .onCommand(AwaitResult.class, this::onAwaitResult)
         .onCommand(Cancel.class, this::onCancel)
+        .onCommand(GiveGuidance.class, this::onGuidance)
         .onCommand(DeadlineReached.class, this::onDeadline)
         .onCommand(Matched.class, this::onMatched)
         .onCommand(StepReported.class, this::onStepReported)
@@ -354,6 +367,18 @@ public final class TaskEntity
     return journaling.persist()
         .thenRun(this::finished)
         .thenReply(cancel.replyTo(), Cancelled::new);
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onGuidance(TaskState state, GiveGuidance give) {
+    if (state.status().isFinal()) {
+      return Effect().reply(give.replyTo(), new AlreadyFinished(state));
+    }
+    List<String> resumed = state.status() != TaskStatus.ESCALATED ? List.of() : state.steps().stream()
+        .filter(step -> step.status() == StepStatus.ESCALATED).map(StepState::stepId).toList();
+    return persist(state, give.by(), new TaskEvent.GuidanceGiven(give.text(), resumed))
+        .thenRun(s -> resumed.forEach(stepId -> requestMatch(s, stepId, s.step(stepId).orElseThrow().attempts() + 1,
+            true)))
+        .thenReply(give.replyTo(), s -> new GuidanceAccepted(s, resumed));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onDeadline(TaskState state, DeadlineReached deadline) {

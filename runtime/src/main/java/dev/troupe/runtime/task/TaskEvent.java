@@ -98,6 +98,17 @@ public sealed interface TaskEvent extends DomainEvent {
   /** The task stopped for a human. */
   record TaskEscalated(String reason) implements TaskEvent {}
 
+  /**
+   * A human's guidance for the task; every step from now on receives it. When the task was
+   * ESCALATED, {@code resumedSteps} are the escalated steps that run again (as their next attempt)
+   * with it. The stamp says who gave it.
+   */
+  record GuidanceGiven(String text, java.util.List<String> resumedSteps) implements TaskEvent {
+    public GuidanceGiven {
+      resumedSteps = resumedSteps == null ? java.util.List.of() : java.util.List.copyOf(resumedSteps);
+    }
+  }
+
   /** The task was cancelled; the stamp says by whom. */
   record TaskCancelled(String reason, Usage usage) implements TaskEvent {}
 }

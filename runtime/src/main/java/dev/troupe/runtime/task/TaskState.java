@@ -159,6 +159,19 @@ public record TaskState(
     if (event instanceof TaskEvent.TaskFailed e) {
       return with(b -> b.status = TaskStatus.FAILED, b -> b.output = null, b -> b.error = e.reason());
     }
+    if (event instanceof TaskEvent.GuidanceGiven e) {
+      List<String> given = new ArrayList<>(guidance);
+      given.add(e.text());
+      if (e.resumedSteps().isEmpty()) {
+        return with(b -> b.guidance = given);
+      }
+      List<StepState> next = new ArrayList<>(steps);
+      next.replaceAll(s -> e.resumedSteps().contains(s.stepId()) ? s.resumed() : s);
+      // Still waiting for an approval elsewhere in the workflow: that is what the task waits for now.
+      TaskStatus resumed = next.stream().anyMatch(s -> s.status() == StepStatus.WAITING_APPROVAL)
+          ? TaskStatus.WAITING_APPROVAL : TaskStatus.RUNNING;
+      return with(b -> b.guidance = given, b -> b.steps = next, b -> b.status = resumed, b -> b.error = null);
+    }
     if (event instanceof TaskEvent.TaskEscalated e) {
       return with(b -> b.status = TaskStatus.ESCALATED, b -> b.error = e.reason());
     }
@@ -184,6 +197,7 @@ public record TaskState(
     Usage usage;
     List<StepState> steps;
     List<PendingApproval> approvals;
+    List<String> guidance;
     ChainHead chainHead;
   }
 
@@ -197,6 +211,7 @@ public record TaskState(
     b.usage = usage;
     b.steps = steps;
     b.approvals = approvals;
+    b.guidance = guidance;
     b.chainHead = chainHead;
     for (var change : changes) {
       change.accept(b);
@@ -204,6 +219,6 @@ public record TaskState(
     return new TaskState(taskId, b.status, tenant, capability, workflow, workflowVersion, definition, goal,
         parentTaskId, input, b.output, b.error, traceId,
         createdAt, b.updatedAt, labels, budget, deadline, priority, requestHash, b.usage, b.steps, b.approvals,
-        guidance, b.chainHead);
+        b.guidance, b.chainHead);
   }
 }

@@ -1,6 +1,7 @@
 package dev.troupe.runtime.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -361,6 +362,61 @@ class TaskEntityTest {
     assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepEscalated", "TaskEscalated"),
         journalTypes());
     agentB.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void guidanceResumesAnEscalatedTaskAsTheStepsNextAttemptWithTheGuidance() {
+    registry.tell(new MarketplaceRegistry.Withdraw("summarizer-2", "only one agent offers it in this test"));
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    AgentEntity.RunStep first = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    assertEquals(List.of(), first.guidance());
+    report(first, "summarizer-1", StepOutcome.escalate("the text is in Finnish"));
+    awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+
+    var reply = entity.<TaskEntity.GuidanceReply>runCommand(
+        r -> new TaskEntity.GiveGuidance("summarize it in English", ALICE, r)).reply();
+    TaskEntity.GuidanceAccepted accepted = assertInstanceOf(TaskEntity.GuidanceAccepted.class, reply);
+    assertEquals(List.of(first.stepId()), accepted.resumedSteps());
+    assertEquals(TaskStatus.RUNNING, accepted.task().status());
+
+    // Escalating is not failing: the agent is not excluded and takes the step again, now with guidance.
+    AgentEntity.RunStep second = agentA.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals(first.stepId(), second.stepId());
+    assertEquals(2, second.attempt());
+    assertEquals(List.of("summarize it in English"), second.guidance());
+    // A restart replays the guidance: the redelivered attempt still carries it.
+    entity.restart();
+    AgentEntity.RunStep redelivered = agentA.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals(2, redelivered.attempt());
+    assertEquals(List.of("summarize it in English"), redelivered.guidance());
+    report(redelivered, "summarizer-1", summary("Hei means hello.", 0.9));
+    TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+    assertEquals("Hei means hello.", done.output().get("summary").asText());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepEscalated", "TaskEscalated",
+        "GuidanceGiven", "StepStarted", "StepCompleted", "TaskCompleted"), journalTypes());
+    JournalEntry guidance = journal().get(5);
+    assertEquals(ALICE, guidance.stamp().actor());
+    assertEquals(VerifyReport.ok(9), verifyJournal());
+  }
+
+  @Test
+  void guidanceForARunningTaskReachesTheNextStepAndAFinishedTaskRefusesIt() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    AgentEntity.RunStep run = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    var reply = entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance("be brief", ALICE, r))
+        .reply();
+    assertEquals(List.of(), assertInstanceOf(TaskEntity.GuidanceAccepted.class, reply).resumedSteps());
+    // The step in flight keeps running; nothing is re-dispatched.
+    agentA.expectNoMessage(Duration.ofMillis(100));
+    report(run, "summarizer-1", summary("x", 1.0));
+    awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+
+    var late = entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance("too late", ALICE, r))
+        .reply();
+    assertInstanceOf(TaskEntity.AlreadyFinished.class, late);
+    assertEquals(List.of("be brief"), entity.getState().guidance());
   }
 
   @Test

@@ -111,6 +111,37 @@ class TaskStateTest {
   }
 
   @Test
+  void guidanceResumesTheEscalatedStepsAndIsKeptForEveryLaterStep() {
+    TaskState escalated = submitted()
+        .apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)))
+        .apply(at(12, new TaskEvent.StepEscalated("s", "a1", 1, "stuck", Usage.NONE, 1)))
+        .apply(at(12, new TaskEvent.TaskEscalated("agent a1 asks for a human: stuck")));
+
+    TaskState guided = escalated.apply(at(13, new TaskEvent.GuidanceGiven("it is Finnish", List.of("s"))));
+    assertEquals(TaskStatus.RUNNING, guided.status());
+    assertNull(guided.error());
+    assertEquals(List.of("it is Finnish"), guided.guidance());
+    StepState step = guided.steps().get(0);
+    assertEquals(StepStatus.PENDING, step.status());
+    assertEquals(1, step.attempts(), "the next attempt is the second");
+    assertNull(step.error());
+
+    TaskState more = guided.apply(at(14, new TaskEvent.GuidanceGiven("keep it short", List.of())));
+    assertEquals(List.of("it is Finnish", "keep it short"), more.guidance());
+    assertEquals(TaskStatus.RUNNING, more.status());
+    assertEquals(StepStatus.PENDING, more.steps().get(0).status());
+  }
+
+  @Test
+  void guidanceForARunningTaskChangesNoStep() {
+    TaskState running = submitted().apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)));
+    TaskState guided = running.apply(at(12, new TaskEvent.GuidanceGiven("cite sources", List.of())));
+    assertEquals(running.steps(), guided.steps());
+    assertEquals(TaskStatus.RUNNING, guided.status());
+    assertEquals(List.of("cite sources"), guided.guidance());
+  }
+
+  @Test
   void aFinalFailureEndsTheStepAndTheTask() {
     TaskState state = submitted()
         .apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)))
