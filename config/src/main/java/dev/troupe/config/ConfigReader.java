@@ -83,6 +83,20 @@ public final class ConfigReader {
     return value;
   }
 
+  /** One of {@code choices}, matched without regard to case, as the enum constant. */
+  public <E extends Enum<E>> E oneOf(String path, Class<E> choices) {
+    String value = string(path);
+    for (E choice : choices.getEnumConstants()) {
+      if (choice.name().equalsIgnoreCase(value.replace('-', '_'))) {
+        return choice;
+      }
+    }
+    String known = java.util.Arrays.stream(choices.getEnumConstants())
+        .map(c -> c.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+        .collect(java.util.stream.Collectors.joining(", "));
+    throw new SettingsException(key(path), "must be one of " + known + ", was " + value);
+  }
+
   public boolean bool(String path) {
     return read(path, () -> config.getBoolean(path), "on or off");
   }

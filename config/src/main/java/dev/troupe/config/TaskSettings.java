@@ -10,7 +10,23 @@ public record TaskSettings(
     Duration passivateFinishedAfter,
     int stashCapacity,
     Duration matchTimeout,
-    Duration approvalExpiry) {
+    Duration approvalExpiry,
+    RetriesExhausted onRetriesExhausted) {
+
+  /** What a step whose retryable failures used up {@code max-attempts} does to its task. */
+  public enum RetriesExhausted {
+    /** The step fails; the workflow decides what that means (usually the task fails). */
+    FAIL,
+    /** The task stops for a human, who resumes it with guidance or cancels it. */
+    ESCALATE
+  }
+
+  /** With the default policy: an exhausted step fails. */
+  public TaskSettings(Duration stepTimeout, int maxAttempts, Duration retryBackoff, Duration passivateFinishedAfter,
+      int stashCapacity, Duration matchTimeout, Duration approvalExpiry) {
+    this(stepTimeout, maxAttempts, retryBackoff, passivateFinishedAfter, stashCapacity, matchTimeout, approvalExpiry,
+        RetriesExhausted.FAIL);
+  }
 
   public static TaskSettings create(ConfigReader tasks) {
     return new TaskSettings(
@@ -20,6 +36,7 @@ public record TaskSettings(
         tasks.positiveDuration("passivate-finished-after"),
         tasks.intInRange("stash-capacity", 16, 1_000_000),
         tasks.positiveDuration("match-timeout"),
-        tasks.positiveDuration("approval-expiry"));
+        tasks.positiveDuration("approval-expiry"),
+        tasks.oneOf("on-retries-exhausted", RetriesExhausted.class));
   }
 }

@@ -53,6 +53,15 @@ class TroupeSettingsTest {
   }
 
   @Test
+  void exhaustedRetriesFailByDefaultAndMayEscalate() {
+    assertEquals(TaskSettings.RetriesExhausted.FAIL, settings("").tasks().onRetriesExhausted());
+    assertEquals(TaskSettings.RetriesExhausted.ESCALATE,
+        settings("troupe.tasks.on-retries-exhausted = escalate").tasks().onRetriesExhausted());
+    assertEquals("troupe.tasks.on-retries-exhausted: must be one of fail, escalate, was retry-forever",
+        failure("troupe.tasks.on-retries-exhausted = retry-forever"));
+  }
+
+  @Test
   void backoffBoundsMustBeOrdered() {
     assertEquals("troupe.supervision.max-backoff: must not be shorter than min-backoff (PT1S), was PT0.5S",
         failure("troupe.supervision { min-backoff = 1s, max-backoff = 500ms }"));

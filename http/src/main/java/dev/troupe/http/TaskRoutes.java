@@ -190,11 +190,18 @@ final class TaskRoutes extends AllDirectives {
             return CompletableFuture.completedFuture(notFound(taskId));
           }
           return runtime.tasks().giveGuidance(taskId, parsed.text(), principal.asAuditActor())
-              .thenApply(given -> given instanceof TaskEntity.GuidanceAccepted accepted
-                  ? json(StatusCodes.ACCEPTED, TaskViews.TaskView.of(accepted.task()))
-                  : Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already finished as "
-                      + ((TaskEntity.AlreadyFinished) given).task().status() + "; guidance changes nothing now",
-                      instance));
+              .thenApply(given -> {
+                if (given instanceof TaskEntity.GuidanceAccepted accepted) {
+                  return json(StatusCodes.ACCEPTED, TaskViews.TaskView.of(accepted.task()));
+                }
+                if (given instanceof TaskEntity.TooMuchGuidance tooMuch) {
+                  return Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already has "
+                      + tooMuch.limit() + " pieces of guidance, the most a task keeps", instance);
+                }
+                return Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already finished as "
+                    + ((TaskEntity.AlreadyFinished) given).task().status() + "; guidance changes nothing now",
+                    instance);
+              });
         }, executor).exceptionally(TaskRoutes::unavailable);
         return completeWithFuture(response);
       });

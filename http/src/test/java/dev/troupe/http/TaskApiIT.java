@@ -423,6 +423,21 @@ class TaskApiIT {
   }
 
   @Test
+  void aTaskTakesAtMostFiftyPiecesOfGuidance() throws Exception {
+    String taskId = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\": \"billing.start\", \"input\": {\"client\": \"Acme\"}}")).get("taskId").asText();
+    awaitStatus(taskId, ADMIN, "WAITING_APPROVAL");
+    for (int i = 0; i < 50; i++) {
+      HttpResponse<String> given = server.postJson("/v1/tasks/" + taskId + "/guidance", ADMIN, "{\"text\": \"hint " + i + "\"}");
+      assertEquals(202, given.statusCode(), given.body());
+      assertEquals("WAITING_APPROVAL", json(given).get("status").asText());
+    }
+    assertProblem(server.postJson("/v1/tasks/" + taskId + "/guidance", ADMIN, "{\"text\": \"one more\"}"), 409,
+        "already has 50 pieces of guidance");
+    assertEquals(50, json(server.get("/v1/tasks/" + taskId, ADMIN)).get("guidance").size());
+  }
+
+  @Test
   void theBuiltInBriefingWorkflowPlansRunsAndCombines() throws Exception {
     String taskId = json(server.postJson("/v1/tasks", ADMIN, "{\"workflow\": \"company-briefing\","
         + " \"input\": {\"companies\": [\"Acme Ltd\", \"Initech\"], \"notes\": {\"Acme Ltd\": \"Acme makes anvils.\"}}}"))

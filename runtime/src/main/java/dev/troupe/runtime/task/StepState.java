@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * One run of a workflow step as the task's journal tells it. {@code name} is the workflow step's
  * id; a fan-out has one run per {@code index}, a loop one per {@code iteration}. {@code failedAgents}
- * lists the agents whose attempts failed, so a retry can go elsewhere.
+ * lists the agents whose attempts failed, so a retry can go elsewhere. {@code retriesFrom} is the
+ * attempt after which the retry budget counts: a human resuming an escalated run gives it a fresh one.
  */
 public record StepState(
     String stepId,
@@ -28,7 +29,8 @@ public record StepState(
     List<String> failedAgents,
     Integer index,
     Integer iteration,
-    String workflow) {
+    String workflow,
+    int retriesFrom) {
 
   public StepState {
     input = JsonValues.absentAsNull(input);
@@ -38,12 +40,17 @@ public record StepState(
 
   static StepState planned(TaskEvent.StepPlanned e) {
     return new StepState(e.stepId(), e.name(), e.capability(), null, StepStatus.PENDING, 0, null, null, Usage.NONE,
-        null, e.input(), null, null, List.of(), e.index(), e.iteration(), e.workflow());
+        null, e.input(), null, null, List.of(), e.index(), e.iteration(), e.workflow(), 0);
   }
 
   static StepState skipped(TaskEvent.StepSkipped e, String capability, Instant at) {
     return new StepState(e.stepId(), e.name(), capability, null, StepStatus.SKIPPED, 0, null, at, Usage.NONE, null,
-        null, null, e.reason(), List.of(), null, null, null);
+        null, null, e.reason(), List.of(), null, null, null, 0);
+  }
+
+  /** Attempts made since the run last got a fresh retry budget. */
+  public int attemptsSinceResumed() {
+    return attempts - retriesFrom;
   }
 
   /** Finished one way or another: nothing more will happen to this run. */
@@ -55,18 +62,18 @@ public record StepState(
   /** This run, counted at {@code attempt} (an attempt for which no agent could be matched). */
   StepState asAttempt(int attempt) {
     return new StepState(stepId, name, capability, agentId, status, attempt, startedAt, endedAt, usage, confidence,
-        input, output, error, failedAgents, index, iteration, workflow);
+        input, output, error, failedAgents, index, iteration, workflow, retriesFrom);
   }
 
   StepState started(TaskEvent.StepStarted e, Instant at) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.RUNNING, e.attempt(),
         startedAt == null ? at : startedAt, null, usage, confidence, input, output, error, failedAgents, index,
-        iteration, workflow);
+        iteration, workflow, retriesFrom);
   }
 
   StepState completed(TaskEvent.StepCompleted e, Instant at) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.COMPLETED, attempts,
-        startedAt, at, usage.plus(e.usage()), e.confidence(), input, e.output(), null, failedAgents, index, iteration, workflow);
+        startedAt, at, usage.plus(e.usage()), e.confidence(), input, e.output(), null, failedAgents, index, iteration, workflow, retriesFrom);
   }
 
   StepState failed(TaskEvent.StepFailed e, Instant at) {
@@ -77,27 +84,27 @@ public record StepState(
     }
     return new StepState(stepId, name, capability, e.agentId() == null ? agentId : e.agentId(), next, e.attempt(),
         startedAt, e.willRetry() ? null : at, usage.plus(e.usage()), null, input, null, e.reason(), failedBy, index,
-        iteration, workflow);
+        iteration, workflow, retriesFrom);
   }
 
   StepState escalated(TaskEvent.StepEscalated e) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.ESCALATED, attempts, startedAt, null,
-        usage.plus(e.usage()), null, input, null, e.reason(), failedAgents, index, iteration, workflow);
+        usage.plus(e.usage()), null, input, null, e.reason(), failedAgents, index, iteration, workflow, retriesFrom);
   }
 
   StepState awaitingApproval(TaskEvent.ApprovalRequested e) {
     return new StepState(stepId, name, capability, e.agentId(), StepStatus.WAITING_APPROVAL, attempts, startedAt,
-        null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration, workflow);
+        null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration, workflow, retriesFrom);
   }
 
   /** An escalated run that will run again, with a human's guidance, as its next attempt. */
   StepState resumed() {
     return new StepState(stepId, name, capability, agentId, StepStatus.PENDING, attempts, startedAt, null, usage,
-        null, input, null, null, failedAgents, index, iteration, workflow);
+        null, input, null, null, failedAgents, index, iteration, workflow, attempts);
   }
 
   StepState cancelled(TaskEvent.StepCancelled e, Instant at) {
     return new StepState(stepId, name, capability, agentId, StepStatus.CANCELLED, attempts, startedAt, at, usage,
-        null, input, null, e.reason(), failedAgents, index, iteration, workflow);
+        null, input, null, e.reason(), failedAgents, index, iteration, workflow, retriesFrom);
   }
 }

@@ -1,6 +1,7 @@
 package dev.troupe.runtime.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.config.TaskSettings;
 import dev.troupe.persistence.AuditActor;
 import dev.troupe.persistence.AuditChain;
 import dev.troupe.persistence.AuditContext;
@@ -67,6 +68,7 @@ public final class TaskEntity
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Task");
   public static final String TAG = "task";
   static final String MAIN_STEP = "main";
+  static final int MAX_GUIDANCE = 50;
   private static final AuditActor ORCHESTRATOR = AuditActor.system("orchestrator");
 
   // ---- protocol ----
@@ -134,8 +136,14 @@ public final class TaskEntity
 
   public sealed interface GuidanceReply extends TroupeSerializable {}
 
-  /** The guidance is journaled; {@code resumedSteps} run again with it (empty unless the task was ESCALATED). */
+  /** The guidance is journaled; {@code resumedSteps} (the escalated ones) run again with it. */
   public record GuidanceAccepted(TaskState task, List<String> resumedSteps) implements GuidanceReply {}
+
+  /**
+   * The task already holds {@code limit} pieces of guidance: every step receives all of them, so
+   * the list is bounded. Nothing was journaled.
+   */
+  public record TooMuchGuidance(int limit) implements GuidanceReply {}
 
   /** A finished task's outcome. */
   public record Result(String taskId, TaskStatus status, JsonNode output, String error) implements TroupeSerializable {}
@@ -343,11 +351,20 @@ public final class TaskEntity
   private ReplyEffect<JournalEntry, TaskState> onAttemptFailed(
       TaskState state, StepState step, String agentId, String reason, boolean retryable, Usage usage,
       long durationMs, AuditActor reporter, List<AgentEvent.StepActivity> activity) {
-    boolean willRetry = retryable && step.attempts() < deps.settings().maxAttempts();
+    boolean willRetry = retryable && step.attemptsSinceResumed() < deps.settings().maxAttempts();
     Journaling journaling = new Journaling(state, state.traceId());
     activity.forEach(event -> journaling.add(AuditActor.agent(agentId), event));
-    journaling.add(reporter, new StepFailed(step.stepId(), agentId, step.attempts(), reason, retryable, willRetry,
-        usage, durationMs));
+    StepFailed failed = new StepFailed(step.stepId(), agentId, step.attempts(), reason, retryable, willRetry, usage,
+        durationMs);
+    if (retryable && !willRetry && deps.settings().onRetriesExhausted() == TaskSettings.RetriesExhausted.ESCALATE
+        && failureMatters(state, step, failed, reporter)) {
+      // A human decides: guidance runs the step again (as its next attempt), cancel ends the task.
+      String why = "step " + step.name() + " used up its " + step.attemptsSinceResumed() + " attempts: " + reason;
+      journaling.add(reporter, new StepEscalated(step.stepId(), agentId, step.attempts(), why, usage, durationMs));
+      journaling.add(ORCHESTRATOR, new TaskEscalated(why));
+      return journaling.persist().thenNoReply();
+    }
+    journaling.add(reporter, failed);
     if (willRetry) {
       return journaling.persist()
           .thenRun(s -> scheduleRetry(step.stepId(), step.attempts()))
@@ -355,6 +372,16 @@ public final class TaskEntity
     }
     // The workflow decides what a failed step means: the task fails, or a fan-out carries on.
     return journaling.planAndPersist().thenNoReply();
+  }
+
+  /**
+   * Whether the task could not finish if this run failed: a run of an any or quorum fan-out may
+   * fail without that, and is then not worth a human's time.
+   */
+  private boolean failureMatters(TaskState state, StepState step, StepFailed failed, AuditActor reporter) {
+    Journaling trial = new Journaling(state, state.traceId());
+    trial.add(reporter, failed);
+    return WorkflowPlanner.cannotFinish(trial.state);
   }
 
   private ReplyEffect<JournalEntry, TaskState> onCancel(TaskState state, Cancel cancel) {
@@ -373,11 +400,19 @@ public final class TaskEntity
     if (state.status().isFinal()) {
       return Effect().reply(give.replyTo(), new AlreadyFinished(state));
     }
-    List<String> resumed = state.status() != TaskStatus.ESCALATED ? List.of() : state.steps().stream()
+    if (state.guidance().size() >= MAX_GUIDANCE) {
+      return Effect().reply(give.replyTo(), new TooMuchGuidance(MAX_GUIDANCE));
+    }
+    // By step status, not task status: another branch may have asked for approval since.
+    List<String> resumed = state.steps().stream()
         .filter(step -> step.status() == StepStatus.ESCALATED).map(StepState::stepId).toList();
-    return persist(state, give.by(), new TaskEvent.GuidanceGiven(give.text(), resumed))
-        .thenRun(s -> resumed.forEach(stepId -> requestMatch(s, stepId, s.step(stepId).orElseThrow().attempts() + 1,
-            true)))
+    Journaling journaling = new Journaling(state, state.traceId());
+    journaling.add(give.by(), new TaskEvent.GuidanceGiven(give.text(), resumed));
+    // What finished while the task waited (a branch, a join) is decided now, before anything reruns.
+    return journaling.planAndPersist()
+        .thenRun(s -> resumed.forEach(stepId -> s.step(stepId)
+            .filter(step -> step.status() == StepStatus.PENDING && !s.status().isFinal())
+            .ifPresent(step -> requestMatch(s, stepId, step.attempts() + 1, true))))
         .thenReply(give.replyTo(), s -> new GuidanceAccepted(s, resumed));
   }
 

@@ -41,6 +41,15 @@ public final class WorkflowPlanner {
 
   private WorkflowPlanner() {}
 
+  /**
+   * Whether some workflow step has failed beyond what its join tolerates, so the task cannot
+   * finish: judged from the runs alone, whatever the task's status (it may be waiting for a human).
+   */
+  public static boolean cannotFinish(TaskState state) {
+    Map<String, String> failures = new HashMap<>();
+    return state.plan().steps().stream().anyMatch(step -> progress(state, step, failures) == Progress.FAILED);
+  }
+
   /** The events that move {@code state} on; empty when it waits for something. */
   public static List<TaskEvent> next(TaskState state) {
     if (state.status() != TaskStatus.ACCEPTED && state.status() != TaskStatus.RUNNING) {

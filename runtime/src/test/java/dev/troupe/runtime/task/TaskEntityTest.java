@@ -401,6 +401,61 @@ class TaskEntityTest {
   }
 
   @Test
+  void withTheEscalatePolicyAStepThatUsesUpItsRetriesStopsTheTaskForAHumanNotFailsIt() {
+    var entity = entity(new TaskSettings(Duration.ofSeconds(5), 2, Duration.ofMillis(20), Duration.ofMinutes(5), 100,
+        Duration.ofSeconds(3), Duration.ofHours(24), TaskSettings.RetriesExhausted.ESCALATE));
+    submit(entity, request("text.summarize", "h1"));
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1", StepOutcome.retryable("upstream 503"));
+    report(agentB.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3)), "summarizer-2",
+        StepOutcome.retryable("upstream 503"));
+    TaskState escalated = awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+    assertEquals("step main used up its 2 attempts: upstream 503", escalated.error());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepFailed", "StepStarted", "StepEscalated",
+        "TaskEscalated"), journalTypes());
+
+    entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance("upstream is back", ALICE, r));
+    AgentEntity.RunStep third = agentB.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals(3, third.attempt());
+    report(third, "summarizer-2", summary("fine now", 1.0));
+    assertEquals("fine now", awaitState(entity, s -> s.status() == TaskStatus.COMPLETED).output().get("summary")
+        .asText());
+  }
+
+  @Test
+  void aResumedStepGetsAFreshRetryBudget() {
+    registry.tell(new MarketplaceRegistry.Withdraw("summarizer-2", "only one agent offers it in this test"));
+    var entity = entity(settings(Duration.ofSeconds(5), 2, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1", StepOutcome.escalate("which year?"));
+    awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+    entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance("2025", ALICE, r));
+    AgentEntity.RunStep second = agentA.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals(2, second.attempt());
+    // With max-attempts 2, a transient failure right after resuming is still retried.
+    report(second, "summarizer-1", StepOutcome.retryable("upstream 503"));
+    AgentEntity.RunStep third = agentA.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals(3, third.attempt());
+    report(third, "summarizer-1", summary("done", 1.0));
+    awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+  }
+
+  @Test
+  void aTaskKeepsAtMostFiftyPiecesOfGuidance() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    agentA.expectMessageClass(AgentEntity.RunStep.class);
+    for (int i = 0; i < TaskEntity.MAX_GUIDANCE; i++) {
+      String text = "hint " + i;
+      assertInstanceOf(TaskEntity.GuidanceAccepted.class,
+          entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance(text, ALICE, r)).reply());
+    }
+    var refused = entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance("one more", ALICE, r));
+    assertEquals(new TaskEntity.TooMuchGuidance(TaskEntity.MAX_GUIDANCE), refused.reply());
+    assertTrue(refused.events().isEmpty());
+    assertEquals(TaskEntity.MAX_GUIDANCE, entity.getState().guidance().size());
+  }
+
+  @Test
   void guidanceForARunningTaskReachesTheNextStepAndAFinishedTaskRefusesIt() {
     var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
     submit(entity, request("text.summarize", "h1"));

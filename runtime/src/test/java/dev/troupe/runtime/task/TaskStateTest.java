@@ -133,6 +133,29 @@ class TaskStateTest {
   }
 
   @Test
+  void aResumedRunGetsAFreshRetryBudgetAndAnApprovalElsewhereKeepsTheTaskWaiting() {
+    TaskState state = submitted()
+        .apply(at(10, new TaskEvent.StepPlanned("s2", "bill", "billing.start", INPUT, null, null)))
+        .apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)))
+        .apply(at(11, new TaskEvent.StepStarted("s2", "bill", "billing.start", "b1", 1)))
+        .apply(at(12, new TaskEvent.StepFailed("s", "a1", 1, "503", true, true, Usage.NONE, 1)))
+        .apply(at(13, new TaskEvent.StepStarted("s", "main", "text.summarize", "a2", 2)))
+        .apply(at(14, new TaskEvent.StepEscalated("s", "a2", 2, "stuck", Usage.NONE, 1)))
+        .apply(at(14, new TaskEvent.TaskEscalated("stuck")))
+        .apply(at(15, new TaskEvent.ApprovalRequested("apr_1", "s2", "b1", 1, "billing.trigger", OUTPUT, false, "why",
+            Instant.ofEpochSecond(99), Usage.NONE, 1)));
+    assertEquals(2, state.step("s").orElseThrow().attemptsSinceResumed());
+
+    TaskState guided = state.apply(at(16, new TaskEvent.GuidanceGiven("try again", List.of("s"))));
+    assertEquals(TaskStatus.WAITING_APPROVAL, guided.status(), "the approval is still what the task waits for");
+    StepState resumed = guided.step("s").orElseThrow();
+    assertEquals(StepStatus.PENDING, resumed.status());
+    assertEquals(2, resumed.attempts());
+    assertEquals(0, resumed.attemptsSinceResumed());
+    assertEquals(List.of("a1"), resumed.failedAgents());
+  }
+
+  @Test
   void guidanceForARunningTaskChangesNoStep() {
     TaskState running = submitted().apply(at(11, new TaskEvent.StepStarted("s", "main", "text.summarize", "a1", 1)));
     TaskState guided = running.apply(at(12, new TaskEvent.GuidanceGiven("cite sources", List.of())));

@@ -2,6 +2,7 @@ package dev.troupe.runtime.task;
 
 import static dev.troupe.runtime.workflow.Workflow.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -146,6 +147,33 @@ class WorkflowPlannerTest {
   }
 
   @Test
+  void aFailedRunOfAnAllJoinMeansTheTaskCannotFinishEvenWhileItWaitsForAHuman() {
+    start(Workflow.builder("mail")
+        .step("draft", "x.draft").forEach("${input.contacts}", "contact", JoinPolicy.ALL, null).done()
+        .build(), "{\"contacts\": [\"a\", \"b\"]}");
+    next();
+    apply(new TaskEvent.StepStarted("t.draft[0]", "draft", "x.draft", "agent-1", 1),
+        new TaskEvent.StepEscalated("t.draft[0]", "agent-1", 1, "stuck", Usage.NONE, 1),
+        new TaskEvent.TaskEscalated("stuck"));
+    assertFalse(WorkflowPlanner.cannotFinish(state));
+    fails("t.draft[1]", "bounced");
+    assertEquals(List.of(), next(), "the planner waits while the task is escalated");
+    assertTrue(WorkflowPlanner.cannotFinish(state));
+  }
+
+  @Test
+  void anAnyJoinSurvivesAFailedRun() {
+    start(Workflow.builder("race")
+        .step("quote", "x.quote").forEach("${input.vendors}", "vendor", JoinPolicy.ANY, null).done()
+        .build(), "{\"vendors\": [\"v1\", \"v2\"]}");
+    next();
+    fails("t.quote[0]", "no stock");
+    assertFalse(WorkflowPlanner.cannotFinish(state));
+    fails("t.quote[1]", "no stock");
+    assertTrue(WorkflowPlanner.cannotFinish(state));
+  }
+
+  @Test
   void aQuorumFailsWhenItCanNoLongerBeMet() {
     start(Workflow.builder("vote")
         .step("review", "x.review").forEach("${input.reviewers}", "who", JoinPolicy.QUORUM, 2).done()
@@ -154,7 +182,9 @@ class WorkflowPlannerTest {
     fails("t.review[0]", "no answer");
     completes("t.review[1]", "{}");
     assertEquals(List.of(), next(), "two more could still make the quorum");
+    assertFalse(WorkflowPlanner.cannotFinish(state));
     fails("t.review[2]", "declined");
+    assertTrue(WorkflowPlanner.cannotFinish(state));
     assertEquals(new TaskEvent.TaskFailed("step review failed: 2 of 3 runs failed, quorum of 2 can no longer be met;"
         + " first: no answer", Usage.NONE), next().get(0));
   }
