@@ -199,6 +199,13 @@ class ServerJarIT {
         .build(), HttpResponse.BodyHandlers.ofString());
     String taskId = ApiJson.MAPPER.readTree(accepted.body()).get("taskId").asText();
     JsonNode waiting = awaitStatus(first.port(), taskId, key, "WAITING_APPROVAL");
+    // Acknowledged an instant before the kill: it must be in the journal all the same.
+    HttpResponse<String> justAccepted = CLIENT.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + first.port() + "/v1/tasks"))
+        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"capability\": \"billing.start\", \"input\": {\"client\": \"Initech\"}}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, justAccepted.statusCode(), justAccepted.body());
 
     first.process().destroyForcibly(); // SIGKILL: no shutdown hooks, nothing flushed on the way out
     assertTrue(first.process().waitFor(10, TimeUnit.SECONDS));
@@ -206,6 +213,8 @@ class ServerJarIT {
     Server second = start(data, Map.of("TROUPE_ADMIN_KEY", key));
     awaitReady(second, Duration.ofSeconds(15));
     JsonNode after = awaitStatus(second.port(), taskId, key, "WAITING_APPROVAL");
+    awaitStatus(second.port(), ApiJson.MAPPER.readTree(justAccepted.body()).get("taskId").asText(), key,
+        "WAITING_APPROVAL");
     assertEquals(waiting.get("pendingApprovals"), after.get("pendingApprovals"));
     assertEquals(waiting.get("steps").size(), after.get("steps").size());
   }

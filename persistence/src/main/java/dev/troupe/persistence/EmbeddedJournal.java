@@ -29,7 +29,9 @@ public final class EmbeddedJournal {
   public static String jdbcUrl(Path dataDir) {
     // DB_CLOSE_ON_EXIT=FALSE: H2 must not close itself on SIGTERM before Pekko has finished
     // writing. No AUTO_SERVER: a second process on the same files must fail, not share them.
-    return "jdbc:h2:file:" + dataDir.resolve("troupe").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+    // WRITE_DELAY=0: by default H2 keeps committed changes in memory for up to a second, so a
+    // killed process lost tasks it had already acknowledged; now each commit is written to the file.
+    return "jdbc:h2:file:" + dataDir.resolve("troupe").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
   }
 
   public static final String USER = "troupe";
