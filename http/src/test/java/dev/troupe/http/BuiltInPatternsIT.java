@@ -59,19 +59,24 @@ class BuiltInPatternsIT {
   }
 
   private static JsonNode await(String taskId, Set<String> statuses) throws Exception {
+    return await(taskId, task -> statuses.contains(task.get("status").asText()), statuses.toString());
+  }
+
+  private static JsonNode await(String taskId, java.util.function.Predicate<JsonNode> done, String what)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     JsonNode task = null;
     while (System.nanoTime() < deadline) {
       HttpResponse<String> response = server.get("/v1/tasks/" + taskId, KEY);
       if (response.statusCode() == 200) {
         task = json(response);
-        if (statuses.contains(task.get("status").asText())) {
+        if (done.test(task)) {
           return task;
         }
       }
       Thread.sleep(50);
     }
-    throw new AssertionError(taskId + " never reached " + statuses + ": " + task);
+    throw new AssertionError(taskId + " never reached " + what + ": " + task);
   }
 
   private static List<String> steps(JsonNode task) {
@@ -84,7 +89,9 @@ class BuiltInPatternsIT {
   void aParallelFanOutDraftsPerContactAndEachSendWaitsForApproval() throws Exception {
     String taskId = submit("{\"workflow\": \"research-outreach\", \"input\": {\"company\": \"Acme Ltd\","
         + " \"contacts\": [\"a@acme.test\", \"b@acme.test\"], \"notes\": \"Acme makes anvils.\"}}");
-    JsonNode task = await(taskId, Set.of("WAITING_APPROVAL"));
+    // The task waits from the first proposal on; the second send may still be running then.
+    JsonNode task = await(taskId, t -> t.get("status").asText().equals("WAITING_APPROVAL")
+        && t.get("pendingApprovals").size() == 2, "two pending approvals");
     assertEquals(List.of("research:COMPLETED", "draft:COMPLETED", "draft:COMPLETED", "send:WAITING_APPROVAL",
         "send:WAITING_APPROVAL"), steps(task));
     assertEquals(2, task.get("pendingApprovals").size());
