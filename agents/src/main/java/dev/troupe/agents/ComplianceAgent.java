@@ -24,12 +24,13 @@ import java.util.concurrent.CompletionStage;
  */
 public final class ComplianceAgent implements Agent {
   public static final String CAPABILITY = "compliance.check";
-  static final Map<String, String> RED_FLAGS = Map.of(
+  /** Sorted, so findings come out in one stable order. */
+  static final java.util.SortedMap<String, String> RED_FLAGS = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(Map.of(
       "sanction", "mentions sanctions",
       "offshore", "mentions offshore structures",
       "cash payment", "mentions cash payments",
       "litigation", "mentions pending litigation",
-      "politically exposed", "mentions a politically exposed person");
+      "politically exposed", "mentions a politically exposed person")));
 
   @Override
   public AgentDefinition definition() {
@@ -52,7 +53,7 @@ public final class ComplianceAgent implements Agent {
     }
     String lower = summary.toLowerCase(Locale.ROOT);
     List<String> findings = new ArrayList<>();
-    RED_FLAGS.entrySet().stream().sorted(Map.Entry.comparingByKey())
+    RED_FLAGS.entrySet().stream()
         .filter(flag -> lower.contains(flag.getKey()))
         .forEach(flag -> findings.add(flag.getValue()));
     boolean approved = findings.isEmpty();

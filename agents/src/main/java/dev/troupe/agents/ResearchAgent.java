@@ -37,9 +37,10 @@ public final class ResearchAgent implements Agent {
     } catch (Inputs.Invalid e) {
       return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
     }
-    String notes = Inputs.optionalText(step.input(), "notes")
+    java.util.Optional<String> given = Inputs.optionalText(step.input(), "notes");
+    String notes = given
         .orElse(company + " is a company we have not worked with before. No public notes were provided.");
-    if (Inputs.optionalText(step.input(), "notes").isEmpty()) {
+    if (given.isEmpty()) {
       step.note("no notes for " + company + "; the profile says so instead of guessing");
     }
     return step.model().complete(new ModelRequest("Profile the company in three sentences.", notes, 80))

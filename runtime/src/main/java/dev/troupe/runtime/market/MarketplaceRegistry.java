@@ -44,10 +44,6 @@ public final class MarketplaceRegistry extends AbstractBehavior<MarketplaceRegis
 
   private enum Sweep implements Command { INSTANCE }
 
-  public static Topic.Command<Command> subscribe(ActorRef<Command> registry) {
-    return Topic.subscribe(registry);
-  }
-
   /**
    * @param topic the marketplace topic this registry subscribes to
    * @param staleAfter an advertisement older than this is dropped

@@ -308,8 +308,7 @@ public final class TaskEntity
     AuditActor agent = AuditActor.agent(report.agentId());
     if (report.outcome() instanceof StepOutcome.Completed done) {
       timers.cancel(report.stepId());
-      Journaling journaling = new Journaling(state, state.traceId());
-      report.activity().forEach(event -> journaling.add(agent, event));
+      Journaling journaling = withActivity(state, report);
       journaling.add(agent, new StepCompleted(report.stepId(), report.agentId(), report.attempt(), done.output(),
           done.confidence(), report.usage(), report.latencyMs()));
       return journaling.planAndPersist().thenNoReply();
@@ -319,19 +318,21 @@ public final class TaskEntity
     }
     timers.cancel(report.stepId());
     if (report.outcome() instanceof StepOutcome.Escalate escalate) {
-      StepEscalated escalated = new StepEscalated(report.stepId(), report.agentId(), report.attempt(),
-          escalate.reason(), report.usage(), report.latencyMs());
-      return persistWithActivity(state, report, List.of(escalated),
-              List.of(new TaskEscalated("agent " + report.agentId() + " asks for a human: " + escalate.reason())))
-          .thenNoReply();
+      Journaling journaling = withActivity(state, report);
+      journaling.add(agent, new StepEscalated(report.stepId(), report.agentId(), report.attempt(),
+          escalate.reason(), report.usage(), report.latencyMs()));
+      journaling.add(ORCHESTRATOR,
+          new TaskEscalated("agent " + report.agentId() + " asks for a human: " + escalate.reason()));
+      return journaling.persist().thenNoReply();
     }
     if (report.outcome() instanceof StepOutcome.ProposeAction proposal) {
       boolean reversible = deps.tools().tool(proposal.tool()).map(Tool::spec).map(s -> s.reversible()).orElse(false);
-      ApprovalRequested requested = new ApprovalRequested(approvalId(report.stepId(), report.attempt()),
+      Journaling journaling = withActivity(state, report);
+      journaling.add(agent, new ApprovalRequested(approvalId(report.stepId(), report.attempt()),
           report.stepId(), report.agentId(), report.attempt(), proposal.tool(), proposal.input(), reversible,
           proposal.reason(), deps.clock().instant().plus(deps.settings().approvalExpiry()), report.usage(),
-          report.latencyMs());
-      return persistWithActivity(state, report, List.of(requested), List.of()).thenNoReply();
+          report.latencyMs()));
+      return journaling.persist().thenNoReply();
     }
     StepOutcome.Failed failed = (StepOutcome.Failed) report.outcome();
     return onAttemptFailed(state, step.get(), report.agentId(), failed.reason(), failed.retryable(),
@@ -343,9 +344,9 @@ public final class TaskEntity
     if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || step.get().attempts() != timeout.attempt()) {
       return Effect().noReply();
     }
-    String reason = "step timed out after " + deps.settings().stepTimeout();
-    return onAttemptFailed(state, step.get(), step.get().agentId(), reason, true, Usage.NONE,
-        deps.settings().stepTimeout().toMillis(), ORCHESTRATOR, List.of());
+    Duration limit = stepTimeout(state, step.get());
+    return onAttemptFailed(state, step.get(), step.get().agentId(), "step timed out after " + limit, true,
+        Usage.NONE, limit.toMillis(), ORCHESTRATOR, List.of());
   }
 
   private ReplyEffect<JournalEntry, TaskState> onAttemptFailed(
@@ -608,21 +609,11 @@ public final class TaskEntity
     return new AuditContext(deps.clock().instant(), actor, traceId, taskId);
   }
 
-  private void addActivity(
-      AuditChain.Batch batch, TaskState state, String agentId, List<AgentEvent.StepActivity> activity) {
-    for (AgentEvent.StepActivity event : activity) {
-      batch.add(audit(AuditActor.agent(agentId), state.traceId()), event);
-    }
-  }
-
-  /** The agent's step activity first (as it happened), then what the task decides. */
-  private EffectBuilder<JournalEntry, TaskState> persistWithActivity(
-      TaskState state, AgentEntity.StepReport report, List<TaskEvent> byAgent, List<TaskEvent> byOrchestrator) {
-    AuditChain.Batch batch = deps.chain().after(state.chainHead());
-    addActivity(batch, state, report.agentId(), report.activity());
-    byAgent.forEach(event -> batch.add(audit(AuditActor.agent(report.agentId()), state.traceId()), event));
-    byOrchestrator.forEach(event -> batch.add(audit(ORCHESTRATOR, state.traceId()), event));
-    return Effect().persist(batch.entries());
+  /** A batch that starts with the agent's step activity, as it happened, stamped as the agent's. */
+  private Journaling withActivity(TaskState state, AgentEntity.StepReport report) {
+    Journaling journaling = new Journaling(state, state.traceId());
+    report.activity().forEach(event -> journaling.add(AuditActor.agent(report.agentId()), event));
+    return journaling;
   }
 
   private EffectBuilder<JournalEntry, TaskState> persist(TaskState state, AuditActor actor, DomainEvent event) {
