@@ -17,6 +17,9 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
+import dev.troupe.persistence.JournalAudit;
+import dev.troupe.runtime.TroupeRuntime;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +43,29 @@ public final class ApiRoutes extends AllDirectives {
   public Route routes() {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
         new HealthRoutes(node).routes(),
-        pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> concat(
-            new TaskRoutes(runtime, http, executor).routes(principal),
-            new WorkflowRoutes(runtime, http, executor).routes(principal),
-            new AuditRoutes(runtime, executor).routes(principal),
-            new AgentRoutes(runtime, http.requestTimeout(), executor).routes())))))));
+        pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
+          V1Routes built = v1For(runtime);
+          return concat(built.tasks().routes(principal), built.workflows().routes(principal),
+              built.audit().routes(principal), built.agents().routes());
+        }))))));
+  }
+
+  /** The route classes of one runtime, built once rather than per request. */
+  private record V1Routes(TroupeRuntime runtime, TaskRoutes tasks, WorkflowRoutes workflows, AuditRoutes audit,
+      AgentRoutes agents) {}
+
+  private final AtomicReference<V1Routes> v1 = new AtomicReference<>();
+
+  private V1Routes v1For(TroupeRuntime runtime) {
+    V1Routes current = v1.get();
+    if (current == null || current.runtime() != runtime) {
+      JournalViews views = new JournalViews(JournalAudit.journalMapper(runtime.audit().system()));
+      current = new V1Routes(runtime, new TaskRoutes(runtime, http, views, executor),
+          new WorkflowRoutes(runtime, http, executor), new AuditRoutes(runtime, views, executor),
+          new AgentRoutes(runtime, http.requestTimeout(), executor));
+      v1.set(current);
+    }
+    return current;
   }
 
   private Route authenticated(Function<Principal, Route> inner) {

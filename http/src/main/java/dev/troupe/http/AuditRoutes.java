@@ -3,7 +3,6 @@ package dev.troupe.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.troupe.config.Role;
 import dev.troupe.http.auth.Principal;
-import dev.troupe.persistence.JournalAudit;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.runtime.TroupeRuntime;
 import dev.troupe.runtime.task.TaskClient;
@@ -45,9 +44,9 @@ final class AuditRoutes extends AllDirectives {
   private final JournalViews views;
   private final Executor executor;
 
-  AuditRoutes(TroupeRuntime runtime, Executor executor) {
+  AuditRoutes(TroupeRuntime runtime, JournalViews views, Executor executor) {
     this.runtime = runtime;
-    this.views = new JournalViews(JournalAudit.journalMapper(runtime.audit().system()));
+    this.views = views;
     this.executor = executor;
   }
 

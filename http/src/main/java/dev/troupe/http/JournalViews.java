@@ -29,8 +29,4 @@ final class JournalViews {
   ObjectNode view(StoredEntry stored) {
     return view(stored.sequenceNr(), stored.entry());
   }
-
-  String json(ObjectNode node) {
-    return node.toString();
-  }
 }

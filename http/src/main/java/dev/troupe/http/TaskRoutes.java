@@ -45,11 +45,13 @@ final class TaskRoutes extends AllDirectives {
 
   private final TroupeRuntime runtime;
   private final HttpSettings http;
+  private final JournalViews views;
   private final Executor executor;
 
-  TaskRoutes(TroupeRuntime runtime, HttpSettings http, Executor executor) {
+  TaskRoutes(TroupeRuntime runtime, HttpSettings http, JournalViews views, Executor executor) {
     this.runtime = runtime;
     this.http = http;
+    this.views = views;
     this.executor = executor;
   }
 
@@ -220,8 +222,11 @@ final class TaskRoutes extends AllDirectives {
     if (!TASK_ID.matcher(taskId).matches()) {
       return complete(notFound(taskId));
     }
-    return onSuccess(runtime.tasks().get(taskId), reply -> {
-      if (!(reply instanceof TaskEntity.Found found) || !found.task().tenant().equals(principal.tenant())) {
+    return onComplete(runtime.tasks().get(taskId), tried -> {
+      if (tried.isFailure()) {
+        return complete(unavailable(tried.failed().get())); // 503 with Retry-After, as on every other route
+      }
+      if (!(tried.get() instanceof TaskEntity.Found found) || !found.task().tenant().equals(principal.tenant())) {
         return complete(notFound(taskId));
       }
       return optionalHeaderValueByName("Last-Event-ID", lastEventId -> {
@@ -233,8 +238,6 @@ final class TaskRoutes extends AllDirectives {
         }
         var state = found.task();
         boolean nothingMore = state.status().isFinal() && from > state.chainHead().seq();
-        JournalViews views = new JournalViews(dev.troupe.persistence.JournalAudit.journalMapper(
-            runtime.audit().system()));
         // Rendered here rather than by Pekko's SSE marshaller, whose heartbeat is an empty event:
         // idle streams get a real SSE comment, which clients ignore and proxies count as traffic.
         org.apache.pekko.stream.javadsl.Source<ByteString, org.apache.pekko.NotUsed> events = nothingMore
@@ -245,7 +248,7 @@ final class TaskRoutes extends AllDirectives {
                 .map(envelope -> {
                   JournalEntry entry = (JournalEntry) envelope.event();
                   return ByteString.fromString("id: " + envelope.sequenceNr() + "\nevent: " + entry.eventType()
-                      + "\ndata: " + views.json(views.view(envelope.sequenceNr(), entry)) + "\n\n");
+                      + "\ndata: " + views.view(envelope.sequenceNr(), entry) + "\n\n");
                 })
                 .keepAlive(http.sseHeartbeat(), () -> HEARTBEAT);
         return complete(HttpResponse.create().withEntity(

@@ -113,11 +113,7 @@ final class WorkflowRoutes extends AllDirectives {
         return complete(Problems.badRequest("name: must match the path ('" + name + "'), was '" + definition.name()
             + "'", "/v1/workflows/" + name));
       }
-      List<String> problems = runtime.workflows().problems(definition);
-      if (!problems.isEmpty()) {
-        return complete(Problems.response(StatusCodes.BAD_REQUEST, String.join("; ", problems),
-            "/v1/workflows/" + name));
-      }
+      // register validates: an invalid definition comes back as InvalidWorkflowException, a 400.
       return completeWithFuture(runtime.workflows().register(definition, principal.asAuditActor())
           .thenApplyAsync(registered -> json(registered.created() ? StatusCodes.CREATED : StatusCodes.OK,
               Map.of("name", registered.name(), "version", registered.version(), "created", registered.created())),
