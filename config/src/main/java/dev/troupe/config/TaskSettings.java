@@ -11,7 +11,16 @@ public record TaskSettings(
     int stashCapacity,
     Duration matchTimeout,
     Duration approvalExpiry,
-    RetriesExhausted onRetriesExhausted) {
+    RetriesExhausted onRetriesExhausted,
+    ApprovalExpiry onApprovalExpiry) {
+
+  /** What a proposed action nobody decided by its expiry does. */
+  public enum ApprovalExpiry {
+    /** It counts as rejected: the step's reject policy applies (fail, skip or continue). */
+    REJECT,
+    /** The task stops for a human, who resumes it with guidance (the agent proposes again) or cancels it. */
+    ESCALATE
+  }
 
   /** What a step whose retryable failures used up {@code max-attempts} does to its task. */
   public enum RetriesExhausted {
@@ -25,7 +34,13 @@ public record TaskSettings(
   public TaskSettings(Duration stepTimeout, int maxAttempts, Duration retryBackoff, Duration passivateFinishedAfter,
       int stashCapacity, Duration matchTimeout, Duration approvalExpiry) {
     this(stepTimeout, maxAttempts, retryBackoff, passivateFinishedAfter, stashCapacity, matchTimeout, approvalExpiry,
-        RetriesExhausted.FAIL);
+        RetriesExhausted.FAIL, ApprovalExpiry.REJECT);
+  }
+
+  public TaskSettings(Duration stepTimeout, int maxAttempts, Duration retryBackoff, Duration passivateFinishedAfter,
+      int stashCapacity, Duration matchTimeout, Duration approvalExpiry, RetriesExhausted onRetriesExhausted) {
+    this(stepTimeout, maxAttempts, retryBackoff, passivateFinishedAfter, stashCapacity, matchTimeout, approvalExpiry,
+        onRetriesExhausted, ApprovalExpiry.REJECT);
   }
 
   public static TaskSettings create(ConfigReader tasks) {
@@ -37,6 +52,7 @@ public record TaskSettings(
         tasks.intInRange("stash-capacity", 16, 1_000_000),
         tasks.positiveDuration("match-timeout"),
         tasks.positiveDuration("approval-expiry"),
-        tasks.oneOf("on-retries-exhausted", RetriesExhausted.class));
+        tasks.oneOf("on-retries-exhausted", RetriesExhausted.class),
+        tasks.oneOf("on-approval-expiry", ApprovalExpiry.class));
   }
 }

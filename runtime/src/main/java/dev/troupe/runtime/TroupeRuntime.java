@@ -140,7 +140,7 @@ public final class TroupeRuntime {
                   .thenApply(names -> names.stream().sorted().toList()));
           TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
               (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
-              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock);
+              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock, agentExecutor);
           sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           sharding.init(Entity.of(WorkflowEntity.ENTITY_TYPE_KEY,

@@ -339,9 +339,7 @@ public final class AgentEntity
         .toCompletableFuture()
         .orTimeout(deps.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
     context.pipeToSelf(run, (outcome, error) -> new Finished(step,
-        // A call that may or may not have happened outranks whatever the code concluded.
-        session.inDoubt().<StepOutcome>map(StepOutcome::escalate).orElseGet(() ->
-            error == null ? outcome : StepSession.outcomeOfFailure(agentId, error, deps.stepTimeout())),
+        session.settle(error == null ? outcome : StepSession.outcomeOfFailure(agentId, error, deps.stepTimeout())),
         session.usage(), Duration.between(started, deps.clock().instant()).toMillis()));
     advertise(state);
   }

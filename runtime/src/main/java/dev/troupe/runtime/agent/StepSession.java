@@ -106,6 +106,39 @@ public final class StepSession implements StepContext {
     return java.util.Optional.ofNullable(inDoubt.get());
   }
 
+  /**
+   * The step's outcome as the runtime accepts it: a call in doubt outranks whatever the code
+   * concluded, and a proposal a human could never approve (a tool the agent was not granted, or
+   * input that breaks the tool's schema) fails the step for good instead of waiting for one.
+   * Used by the agent entity and the test kit alike.
+   */
+  public StepOutcome settle(StepOutcome outcome) {
+    if (inDoubt.get() != null) {
+      return StepOutcome.escalate(inDoubt.get());
+    }
+    if (outcome instanceof StepOutcome.ProposeAction proposal) {
+      String tool = proposal.tool();
+      String why = null;
+      String kind = "refused";
+      if (!definition.tools().contains(tool) || toolRegistry.tool(tool).isEmpty()) {
+        why = "agent " + agentId + " proposed " + tool + ", a tool it was not granted";
+      } else {
+        List<String> errors = proposal.input() == null ? List.of("input is missing")
+            : toolRegistry.validate(tool, proposal.input());
+        if (!errors.isEmpty()) {
+          why = "proposed input does not match the schema of " + tool + ": " + String.join("; ", errors);
+          kind = "invalid-input";
+        }
+      }
+      if (why != null) {
+        recorder.record(new ToolCalled(request.stepId(), tool, request.stepId() + "/proposal", proposal.input(), null,
+            0, kind, why));
+        return StepOutcome.permanent(why);
+      }
+    }
+    return outcome;
+  }
+
   /** What the step has used so far, as the runtime measured it. */
   public Usage usage() {
     return usage.get();

@@ -97,6 +97,30 @@ public record StepState(
         null, usage.plus(e.usage()), null, input, null, null, failedAgents, index, iteration, workflow, retriesFrom);
   }
 
+  /** A human approved the run's proposal: the runtime runs the action now. */
+  StepState runningApprovedAction() {
+    return new StepState(stepId, name, capability, agentId, StepStatus.RUNNING, attempts, startedAt, null, usage,
+        null, input, null, null, failedAgents, index, iteration, workflow, retriesFrom);
+  }
+
+  /** The run's proposal was turned down: it fails, is skipped, or completes with {@code output}, as {@code policy} says. */
+  StepState rejected(dev.troupe.runtime.workflow.RejectPolicy policy, String why, JsonNode output, Instant at) {
+    return switch (policy == null ? dev.troupe.runtime.workflow.RejectPolicy.FAIL : policy) {
+      case FAIL -> new StepState(stepId, name, capability, agentId, StepStatus.FAILED, attempts, startedAt, at, usage,
+          null, input, null, why, failedAgents, index, iteration, workflow, retriesFrom);
+      case SKIP -> new StepState(stepId, name, capability, agentId, StepStatus.SKIPPED, attempts, startedAt, at, usage,
+          null, input, null, why, failedAgents, index, iteration, workflow, retriesFrom);
+      case CONTINUE -> new StepState(stepId, name, capability, agentId, StepStatus.COMPLETED, attempts, startedAt, at,
+          usage, 1.0, input, output, null, failedAgents, index, iteration, workflow, retriesFrom);
+    };
+  }
+
+  /** The run stops for a human (its approval expired under the escalate policy, or its approved action failed). */
+  StepState escalatedBy(String why) {
+    return new StepState(stepId, name, capability, agentId, StepStatus.ESCALATED, attempts, startedAt, null, usage,
+        null, input, null, why, failedAgents, index, iteration, workflow, retriesFrom);
+  }
+
   /** An escalated run that will run again, with a human's guidance, as its next attempt. */
   StepState resumed() {
     return new StepState(stepId, name, capability, agentId, StepStatus.PENDING, attempts, startedAt, null, usage,

@@ -6,6 +6,7 @@ import dev.troupe.persistence.AuditChain;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.tool.ToolRegistry;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What every task entity needs from the node it runs on. */
@@ -17,4 +18,5 @@ public record TaskDependencies(
     ChildTasks children,
     ToolRegistry tools,
     AuditChain chain,
-    Clock clock) {}
+    Clock clock,
+    Executor toolExecutor) {}

@@ -27,6 +27,8 @@ import dev.troupe.runtime.task.TaskEvent.TaskEscalated;
 import dev.troupe.runtime.task.TaskEvent.TaskFailed;
 import dev.troupe.runtime.task.TaskEvent.TaskSubmitted;
 import dev.troupe.runtime.tool.Tool;
+import dev.troupe.runtime.tool.ToolCall;
+import dev.troupe.runtime.tool.ToolSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +72,8 @@ public final class TaskEntity
   static final String MAIN_STEP = "main";
   static final int MAX_GUIDANCE = 50;
   private static final AuditActor ORCHESTRATOR = AuditActor.system("orchestrator");
+  /** Who runs an approved action: the runtime, on a human's approval (which the journal records before). */
+  private static final AuditActor APPROVED_ACTION = AuditActor.system("approved-action");
 
   // ---- protocol ----
 
@@ -93,7 +97,24 @@ public final class TaskEntity
    */
   public record GiveGuidance(String text, AuditActor by, ActorRef<GuidanceReply> replyTo) implements Command {}
 
+  public enum Decision { APPROVE, REJECT }
+
+  /**
+   * A human's decision on a pending approval. Approve: the action runs once and completes the
+   * step. Reject: the step's reject policy applies. Replies once the decision is journaled.
+   */
+  public record DecideApproval(String approvalId, Decision decision, String comment, AuditActor by,
+      ActorRef<DecisionReply> replyTo) implements Command {}
+
+  /** Replies with the approval as the task has it. */
+  public record GetApproval(String approvalId, ActorRef<DecisionReply> replyTo) implements Command {}
+
   private enum DeadlineReached implements Command { INSTANCE }
+
+  private record ApprovalDue(String approvalId) implements Command {}
+
+  private record ActionFinished(String approvalId, String stepId, int attempt, JsonNode output, String outcome,
+      String error, long latencyMs) implements Command {}
 
   private record StepReported(AgentEntity.StepReport report) implements Command {}
 
@@ -144,6 +165,17 @@ public final class TaskEntity
    * the list is bounded. Nothing was journaled.
    */
   public record TooMuchGuidance(int limit) implements GuidanceReply {}
+
+  public sealed interface DecisionReply extends TroupeSerializable {}
+
+  /** The approval as the task has it now (after the decision, for {@link DecideApproval}). */
+  public record ApprovalFound(TaskState task, Approval approval) implements DecisionReply {}
+
+  /** No approval with this id in this task. */
+  public record ApprovalNotFound(String approvalId) implements DecisionReply {}
+
+  /** Decided before (or expired, or withdrawn when its task ended); nothing changed. */
+  public record AlreadyDecided(TaskState task, Approval approval) implements DecisionReply {}
 
   /** A finished task's outcome. */
   public record Result(String taskId, TaskStatus status, JsonNode output, String error) implements TroupeSerializable {}
@@ -216,6 +248,10 @@ public final class TaskEntity
             new Result(taskId, null, null, "no task " + taskId)))
         .onCommand(Cancel.class, (state, cancel) -> Effect().reply(cancel.replyTo(), new AlreadyFinished(state)))
         .onCommand(GiveGuidance.class, (state, give) -> Effect().reply(give.replyTo(), new AlreadyFinished(state)))
+        .onCommand(DecideApproval.class, (state, decide) -> Effect().none().thenRun(s -> passivate())
+            .thenReply(decide.replyTo(), s -> new ApprovalNotFound(decide.approvalId())))
+        .onCommand(GetApproval.class, (state, get) -> Effect().none().thenRun(s -> passivate())
+            .thenReply(get.replyTo(), s -> new ApprovalNotFound(get.approvalId())))
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(state -> !state.isEmpty())
         .onCommand(Submit.class, this::onRepeatSubmit)
@@ -223,6 +259,11 @@ public final class TaskEntity
         .onCommand(AwaitResult.class, this::onAwaitResult)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(GiveGuidance.class, this::onGuidance)
+        .onCommand(DecideApproval.class, this::onDecide)
+        .onCommand(GetApproval.class, (state, get) -> Effect().reply(get.replyTo(), state.approval(get.approvalId())
+            .<DecisionReply>map(a -> new ApprovalFound(state, a)).orElse(new ApprovalNotFound(get.approvalId()))))
+        .onCommand(ApprovalDue.class, this::onApprovalDue)
+        .onCommand(ActionFinished.class, this::onActionFinished)
         .onCommand(DeadlineReached.class, this::onDeadline)
         .onCommand(Matched.class, this::onMatched)
         .onCommand(StepReported.class, this::onStepReported)
@@ -302,7 +343,8 @@ public final class TaskEntity
   private ReplyEffect<JournalEntry, TaskState> onStepReported(TaskState state, StepReported reported) {
     AgentEntity.StepReport report = reported.report();
     Optional<StepState> step = state.step(report.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || state.status().isFinal()) {
+    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || state.status().isFinal()
+        || state.approvedActionOf(step.get()).isPresent()) {
       return Effect().noReply(); // a late report of an attempt that already ended
     }
     AuditActor agent = AuditActor.agent(report.agentId());
@@ -328,11 +370,12 @@ public final class TaskEntity
     if (report.outcome() instanceof StepOutcome.ProposeAction proposal) {
       boolean reversible = deps.tools().tool(proposal.tool()).map(Tool::spec).map(s -> s.reversible()).orElse(false);
       Journaling journaling = withActivity(state, report);
-      journaling.add(agent, new ApprovalRequested(approvalId(report.stepId(), report.attempt()),
+      String approvalId = ApprovalIds.of(taskId, report.stepId(), report.attempt());
+      journaling.add(agent, new ApprovalRequested(approvalId,
           report.stepId(), report.agentId(), report.attempt(), proposal.tool(), proposal.input(), reversible,
           proposal.reason(), deps.clock().instant().plus(deps.settings().approvalExpiry()), report.usage(),
           report.latencyMs()));
-      return journaling.persist().thenNoReply();
+      return journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(this::scheduleExpiry)).thenNoReply();
     }
     StepOutcome.Failed failed = (StepOutcome.Failed) report.outcome();
     return onAttemptFailed(state, step.get(), report.agentId(), failed.reason(), failed.retryable(),
@@ -341,7 +384,8 @@ public final class TaskEntity
 
   private ReplyEffect<JournalEntry, TaskState> onStepTimedOut(TaskState state, StepTimedOut timeout) {
     Optional<StepState> step = state.step(timeout.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || step.get().attempts() != timeout.attempt()) {
+    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || step.get().attempts() != timeout.attempt()
+        || state.approvedActionOf(step.get()).isPresent()) {
       return Effect().noReply();
     }
     Duration limit = stepTimeout(state, step.get());
@@ -417,6 +461,84 @@ public final class TaskEntity
         .thenReply(give.replyTo(), s -> new GuidanceAccepted(s, resumed));
   }
 
+  private ReplyEffect<JournalEntry, TaskState> onDecide(TaskState state, DecideApproval decide) {
+    Optional<Approval> approval = state.approval(decide.approvalId());
+    if (approval.isEmpty()) {
+      return Effect().reply(decide.replyTo(), new ApprovalNotFound(decide.approvalId()));
+    }
+    if (!approval.get().status().isOpen() || state.status().isFinal()) {
+      return Effect().reply(decide.replyTo(), new AlreadyDecided(state, approval.get()));
+    }
+    String approvalId = approval.get().approvalId();
+    timers.cancel(expiryTimer(approvalId));
+    Journaling journaling = new Journaling(state, state.traceId());
+    EffectBuilder<JournalEntry, TaskState> effect;
+    if (decide.decision() == Decision.APPROVE) {
+      journaling.add(decide.by(), new TaskEvent.ApprovalGranted(approvalId, approval.get().stepId(),
+          decide.comment()));
+      effect = journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(a -> runApprovedAction(a, false)));
+    } else {
+      journaling.add(decide.by(), new TaskEvent.ApprovalRejected(approvalId, approval.get().stepId(),
+          decide.comment(), rejectPolicy(state, approval.get())));
+      effect = journaling.planAndPersist(); // the step failed, was skipped or continues: the workflow goes on
+    }
+    return effect.thenReply(decide.replyTo(), s -> new ApprovalFound(s, s.approval(approvalId).orElseThrow()));
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onApprovalDue(TaskState state, ApprovalDue due) {
+    Optional<Approval> approval = state.approval(due.approvalId());
+    if (approval.isEmpty() || !approval.get().status().isOpen() || state.status().isFinal()) {
+      return Effect().noReply();
+    }
+    Journaling journaling = new Journaling(state, state.traceId());
+    Approval expired = approval.get();
+    if (deps.settings().onApprovalExpiry() == TaskSettings.ApprovalExpiry.ESCALATE) {
+      journaling.add(ORCHESTRATOR, new TaskEvent.ApprovalExpired(expired.approvalId(), expired.stepId(), "escalate",
+          null));
+      journaling.add(ORCHESTRATOR, new TaskEscalated("approval " + expired.approvalId() + " of " + expired.tool()
+          + " expired at " + expired.expiresAt() + " without a decision"));
+      return journaling.persist().thenNoReply();
+    }
+    journaling.add(ORCHESTRATOR, new TaskEvent.ApprovalExpired(expired.approvalId(), expired.stepId(), "reject",
+        rejectPolicy(state, expired)));
+    return journaling.planAndPersist().thenNoReply();
+  }
+
+  private static dev.troupe.runtime.workflow.RejectPolicy rejectPolicy(TaskState state, Approval approval) {
+    String name = state.step(approval.stepId()).map(StepState::name).orElse("");
+    return state.plan().step(name).map(dev.troupe.runtime.workflow.WorkflowStep::rejectPolicy)
+        .orElse(dev.troupe.runtime.workflow.RejectPolicy.FAIL);
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onActionFinished(TaskState state, ActionFinished finished) {
+    Optional<StepState> step = state.step(finished.stepId());
+    Optional<Approval> approval = step.flatMap(state::approvedActionOf)
+        .filter(a -> a.approvalId().equals(finished.approvalId()));
+    if (approval.isEmpty() || step.get().attempts() != finished.attempt() || state.status().isFinal()) {
+      return Effect().noReply(); // the task moved on (cancelled) while the action ran
+    }
+    Approval action = approval.get();
+    Journaling journaling = new Journaling(state, state.traceId());
+    journaling.add(APPROVED_ACTION, new TaskEvent.ApprovedActionRan(action.approvalId(), action.stepId(), action.tool(),
+        action.input(), finished.output(), finished.latencyMs(), finished.outcome(), finished.error()));
+    Usage oneToolCall = new Usage(0, 0, java.math.BigDecimal.ZERO, 0, 1);
+    if (finished.error() == null) {
+      com.fasterxml.jackson.databind.node.ObjectNode output =
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      output.put("approved", true).put("approvalId", action.approvalId()).put("tool", action.tool());
+      output.set("result", finished.output());
+      journaling.add(APPROVED_ACTION, new StepCompleted(action.stepId(), action.agentId(), action.attempt(), output,
+          1.0, oneToolCall, finished.latencyMs()));
+      return journaling.planAndPersist().thenNoReply();
+    }
+    // A human approved this exact action; whether to try again (or something else) is theirs to say.
+    String why = "approved action " + action.tool() + " (" + action.approvalId() + ") " + finished.error();
+    journaling.add(APPROVED_ACTION, new StepEscalated(action.stepId(), action.agentId(), action.attempt(), why,
+        oneToolCall, finished.latencyMs()));
+    journaling.add(ORCHESTRATOR, new TaskEscalated(why));
+    return journaling.persist().thenNoReply();
+  }
+
   private ReplyEffect<JournalEntry, TaskState> onDeadline(TaskState state, DeadlineReached deadline) {
     if (state.status().isFinal()) {
       return Effect().noReply();
@@ -460,8 +582,13 @@ public final class TaskEntity
       return;
     }
     scheduleDeadline(state);
+    state.approvals().stream().filter(a -> a.status().isOpen()).forEach(this::scheduleExpiry);
     for (StepState step : state.steps()) {
-      if (step.status() == StepStatus.RUNNING) {
+      Optional<Approval> approvedAction = state.approvedActionOf(step);
+      if (approvedAction.isPresent()) {
+        context.getLog().info("Task {} resumes approved action {}", taskId, approvedAction.get().approvalId());
+        runApprovedAction(approvedAction.get(), true);
+      } else if (step.status() == StepStatus.RUNNING) {
         context.getLog().info("Task {} resumes step {} (attempt {})", taskId, step.stepId(), step.attempts());
         dispatch(state, step.stepId());
       } else if (step.status() == StepStatus.PENDING && step.attempts() == 0) {
@@ -470,6 +597,60 @@ public final class TaskEntity
         scheduleRetry(step.stepId(), step.attempts());
       }
     }
+  }
+
+  /**
+   * Runs the action a human approved, keyed by the approval id so an idempotent tool recognises
+   * a repeat. After a restart interrupted it, a tool that is not idempotent is not run again: the
+   * outcome is in doubt and a human decides.
+   */
+  private void runApprovedAction(Approval approval, boolean interrupted) {
+    Optional<Tool> tool = deps.tools().tool(approval.tool());
+    if (tool.isEmpty()) {
+      context.getSelf().tell(new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), null,
+          "failed", "could not run: no tool " + approval.tool() + " is registered on this node", 0));
+      return;
+    }
+    ToolSpec spec = tool.get().spec();
+    if (interrupted && !spec.idempotent()) {
+      context.getSelf().tell(new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), null,
+          "in-doubt", "was interrupted and " + approval.tool()
+          + " is not idempotent: it may or may not have happened, so it is not run again", 0));
+      return;
+    }
+    ToolCall call = new ToolCall(taskId, approval.stepId(), approval.agentId(), approval.approvalId(),
+        approval.input());
+    long started = System.nanoTime();
+    java.util.concurrent.CompletableFuture<JsonNode> result = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> tool.get().call(call), deps.toolExecutor())
+        .thenCompose(stage -> stage)
+        .toCompletableFuture()
+        .orTimeout(spec.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    String success = interrupted ? "reconciled" : "ok";
+    context.pipeToSelf(result, (output, error) -> {
+      long latency = Duration.ofNanos(System.nanoTime() - started).toMillis();
+      if (error == null) {
+        return new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), output, success, null,
+            latency);
+      }
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      boolean timedOut = cause instanceof java.util.concurrent.TimeoutException;
+      return new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), null,
+          timedOut ? "timeout" : "failed",
+          timedOut ? "did not answer within " + spec.timeout() : "failed: " + (cause.getMessage() == null
+              ? cause.getClass().getSimpleName() : cause.getMessage()), latency);
+    });
+  }
+
+  private void scheduleExpiry(Approval approval) {
+    Duration left = Duration.between(deps.clock().instant(), approval.expiresAt());
+    timers.startSingleTimer(expiryTimer(approval.approvalId()), new ApprovalDue(approval.approvalId()),
+        left.isNegative() ? Duration.ZERO : left);
+  }
+
+  private static String expiryTimer(String approvalId) {
+    return "expiry-" + approvalId;
   }
 
   /** Asks the marketplace for an agent for {@code attempt}; the answer comes back as {@link Matched}. */
@@ -598,11 +779,6 @@ public final class TaskEntity
 
   private void passivate() {
     entity.getShard().tell(new ClusterSharding.Passivate<>(context.getSelf()));
-  }
-
-  static String approvalId(String stepId, int attempt) {
-    byte[] digest = CanonicalJson.sha256().digest((stepId + "#" + attempt).getBytes(StandardCharsets.UTF_8));
-    return "apr_" + HexFormat.of().formatHex(digest, 0, 16);
   }
 
   private AuditContext audit(AuditActor actor, String traceId) {

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import dev.troupe.runtime.workflow.RejectPolicy;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
 
 /**
@@ -87,6 +88,34 @@ public sealed interface TaskEvent extends DomainEvent {
   record ApprovalRequested(
       String approvalId, String stepId, String agentId, int attempt, String tool, JsonNode input, boolean reversible,
       String reason, Instant expiresAt, Usage usage, long durationMs)
+      implements TaskEvent {}
+
+  /**
+   * A human approved the proposed action (the stamp says who). The runtime now runs exactly that
+   * call once, with the approval id as the tool's idempotency key.
+   */
+  record ApprovalGranted(String approvalId, String stepId, String comment) implements TaskEvent {}
+
+  /** A human rejected the proposed action (the stamp says who); {@code policy} is what the step does. */
+  record ApprovalRejected(String approvalId, String stepId, String comment, RejectPolicy policy)
+      implements TaskEvent {}
+
+  /**
+   * Nobody decided by {@code expiresAt}. {@code policy} is the node's expiry policy: {@code reject}
+   * (then {@code rejectPolicy} applies to the step, as for a rejection) or {@code escalate} (the
+   * task stops for a human).
+   */
+  record ApprovalExpired(String approvalId, String stepId, String policy, RejectPolicy rejectPolicy)
+      implements TaskEvent {}
+
+  /**
+   * The approved action was run: {@code outcome} is {@code ok}, {@code reconciled} (asked again of
+   * an idempotent tool after a restart interrupted the first call), {@code failed}, {@code timeout}
+   * or {@code in-doubt} (interrupted, not idempotent: not run again).
+   */
+  record ApprovedActionRan(
+      String approvalId, String stepId, String tool, JsonNode input, JsonNode output, long latencyMs, String outcome,
+      String error)
       implements TaskEvent {}
 
   /** The task finished with {@code output}; {@code usage} is the whole task's. */

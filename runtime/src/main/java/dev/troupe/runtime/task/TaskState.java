@@ -7,6 +7,7 @@ import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.workflow.RejectPolicy;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
 import dev.troupe.runtime.workflow.WorkflowStep;
 import java.time.Duration;
@@ -44,7 +45,7 @@ public record TaskState(
     String requestHash,
     Usage usage,
     List<StepState> steps,
-    List<PendingApproval> approvals,
+    List<Approval> approvals,
     List<String> guidance,
     ChainHead chainHead) implements TroupeSerializable {
 
@@ -122,10 +123,12 @@ public record TaskState(
       return with(b -> b.steps = next);
     }
     if (event instanceof TaskEvent.StepCancelled e) {
-      return with(b -> b.steps = replaceStep(e.stepId(), s -> s.cancelled(e, at)));
+      return with(b -> b.steps = replaceStep(e.stepId(), s -> s.cancelled(e, at)),
+          b -> b.approvals = withdraw(a -> a.stepId().equals(e.stepId()), at, "the step was cancelled: " + e.reason()));
     }
     if (event instanceof TaskEvent.TaskCancelled e) {
-      return with(b -> b.status = TaskStatus.CANCELLED, b -> b.error = e.reason());
+      return with(b -> b.status = TaskStatus.CANCELLED, b -> b.error = e.reason(),
+          b -> b.approvals = withdraw(a -> true, at, "the task was cancelled"));
     }
     if (event instanceof TaskEvent.StepPlanned e) {
       List<StepState> next = new ArrayList<>(steps);
@@ -147,17 +150,49 @@ public record TaskState(
       return with(b -> b.usage = usage.plus(e.usage()), b -> b.steps = replaceStep(e.stepId(), s -> s.escalated(e)));
     }
     if (event instanceof TaskEvent.ApprovalRequested e) {
-      List<PendingApproval> next = new ArrayList<>(approvals);
-      next.add(new PendingApproval(e.approvalId(), e.stepId(), e.agentId(), e.tool(), e.input(), e.reversible(),
-          e.reason(), at, e.expiresAt()));
+      List<Approval> next = new ArrayList<>(approvals);
+      next.add(Approval.requested(e, at));
       return with(b -> b.status = TaskStatus.WAITING_APPROVAL, b -> b.usage = usage.plus(e.usage()),
           b -> b.approvals = next, b -> b.steps = replaceStep(e.stepId(), s -> s.awaitingApproval(e)));
+    }
+    if (event instanceof TaskEvent.ApprovalGranted e) {
+      return decided(e.approvalId(), a -> a.decided(ApprovalStatus.APPROVED, entry.stamp().actor().id(), at,
+          e.comment(), "approved: the action runs"), StepState::runningApprovedAction);
+    }
+    if (event instanceof TaskEvent.ApprovalRejected e) {
+      String why = "approval " + e.approvalId() + " was rejected by " + entry.stamp().actor().id()
+          + (e.comment() == null || e.comment().isBlank() ? "" : ": " + e.comment());
+      return decided(e.approvalId(), a -> a.decided(ApprovalStatus.REJECTED, entry.stamp().actor().id(), at,
+          e.comment(), "rejected: the step " + rejectedOutcome(e.policy())),
+          s -> s.rejected(e.policy(), why, rejectedOutput(e.approvalId(), e.comment()), at));
+    }
+    if (event instanceof TaskEvent.ApprovalExpired e) {
+      if ("escalate".equals(e.policy())) {
+        String why = "approval " + e.approvalId() + " expired without a decision";
+        return decided(e.approvalId(), a -> a.decided(ApprovalStatus.EXPIRED, entry.stamp().actor().id(), at, null,
+            "expired: the task escalates to a human"), s -> s.escalatedBy(why));
+      }
+      String why = "approval " + e.approvalId() + " expired without a decision and counts as rejected";
+      return decided(e.approvalId(), a -> a.decided(ApprovalStatus.EXPIRED, entry.stamp().actor().id(), at, null,
+          "expired, counts as rejected: the step " + rejectedOutcome(e.rejectPolicy())),
+          s -> s.rejected(e.rejectPolicy(), why, rejectedOutput(e.approvalId(), "expired"), at));
+    }
+    if (event instanceof TaskEvent.ApprovedActionRan e) {
+      String what = switch (e.outcome()) {
+        case "ok", "reconciled" -> "approved: the action ran";
+        case "in-doubt" -> "approved: the action was interrupted and may or may not have run; escalated";
+        default -> "approved: the action failed (" + e.error() + "); escalated";
+      };
+      List<Approval> next = approvals.stream()
+          .map(a -> a.approvalId().equals(e.approvalId()) ? a.withOutcome(what) : a).toList();
+      return with(b -> b.approvals = next);
     }
     if (event instanceof TaskEvent.TaskCompleted e) {
       return with(b -> b.status = TaskStatus.COMPLETED, b -> b.output = e.output(), b -> b.error = null);
     }
     if (event instanceof TaskEvent.TaskFailed e) {
-      return with(b -> b.status = TaskStatus.FAILED, b -> b.output = null, b -> b.error = e.reason());
+      return with(b -> b.status = TaskStatus.FAILED, b -> b.output = null, b -> b.error = e.reason(),
+          b -> b.approvals = withdraw(a -> true, at, "the task failed"));
     }
     if (event instanceof TaskEvent.GuidanceGiven e) {
       List<String> given = new ArrayList<>(guidance);
@@ -178,6 +213,61 @@ public record TaskState(
     throw new IllegalStateException("unknown task event " + event.getClass().getName());
   }
 
+  /** The approval a human decided (or that expired), its step changed as the decision says. */
+  private TaskState decided(String approvalId, UnaryOperator<Approval> decide, UnaryOperator<StepState> step) {
+    Optional<Approval> approval = approval(approvalId);
+    if (approval.isEmpty()) {
+      return this;
+    }
+    List<Approval> next = approvals.stream().map(a -> a.approvalId().equals(approvalId) ? decide.apply(a) : a).toList();
+    List<StepState> steps = replaceStep(approval.get().stepId(), step);
+    // Nothing else waits for a human: the task runs again.
+    TaskStatus after = status == TaskStatus.WAITING_APPROVAL
+        && steps.stream().noneMatch(s -> s.status() == StepStatus.WAITING_APPROVAL) ? TaskStatus.RUNNING : status;
+    return with(b -> b.approvals = next, b -> b.steps = steps, b -> b.status = after);
+  }
+
+  private List<Approval> withdraw(java.util.function.Predicate<Approval> which, Instant at, String why) {
+    return approvals.stream()
+        .map(a -> a.status().isOpen() && which.test(a)
+            ? a.decided(ApprovalStatus.WITHDRAWN, "system", at, null, "withdrawn: " + why) : a)
+        .toList();
+  }
+
+  private static String rejectedOutcome(RejectPolicy policy) {
+    return switch (policy == null ? RejectPolicy.FAIL : policy) {
+      case FAIL -> "fails";
+      case SKIP -> "is skipped";
+      case CONTINUE -> "completes with approved=false";
+    };
+  }
+
+  /** What a step whose proposal was turned down hands on, when its policy is to continue. */
+  static JsonNode rejectedOutput(String approvalId, String comment) {
+    var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    out.put("approved", false).put("approvalId", approvalId);
+    if (comment != null) {
+      out.put("comment", comment);
+    }
+    return out;
+  }
+
+  public Optional<Approval> approval(String approvalId) {
+    return approvals.stream().filter(a -> a.approvalId().equals(approvalId)).findFirst();
+  }
+
+  /**
+   * The approved action {@code stepId} is running, if it is: approved, the step still running
+   * that attempt, and no outcome recorded yet.
+   */
+  public Optional<Approval> approvedActionOf(StepState step) {
+    if (step.status() != StepStatus.RUNNING) {
+      return Optional.empty();
+    }
+    return approvals.stream().filter(a -> a.stepId().equals(step.stepId()) && a.attempt() == step.attempts()
+        && a.status() == ApprovalStatus.APPROVED).reduce((first, second) -> second);
+  }
+
   private List<StepState> replaceStep(String stepId, UnaryOperator<StepState> change) {
     List<StepState> next = new ArrayList<>(steps);
     for (int i = 0; i < next.size(); i++) {
@@ -196,7 +286,7 @@ public record TaskState(
     Instant updatedAt;
     Usage usage;
     List<StepState> steps;
-    List<PendingApproval> approvals;
+    List<Approval> approvals;
     List<String> guidance;
     ChainHead chainHead;
   }

@@ -166,14 +166,16 @@ public final class WorkflowPlanner {
     if (step.isPlanner()) {
       return planProgress(state, step, runs.get(runs.size() - 1), failures);
     }
-    if (runs.stream().anyMatch(r -> r.status() == StepStatus.SKIPPED)) {
+    ForEach fan = step.forEach();
+    if (runs.stream().allMatch(r -> r.status() == StepStatus.SKIPPED)
+        || fan == null && runs.stream().anyMatch(r -> r.status() == StepStatus.SKIPPED)) {
       return Progress.SKIPPED;
     }
-    ForEach fan = step.forEach();
     if (fan != null) {
+      // A skipped run (its proposal was rejected with the skip policy) is left out of the join.
       long completed = runs.stream().filter(r -> r.status() == StepStatus.COMPLETED).count();
       long failed = runs.stream().filter(r -> r.status() == StepStatus.FAILED).count();
-      int total = runs.size();
+      int total = (int) runs.stream().filter(r -> r.status() != StepStatus.SKIPPED).count();
       int needed = fan.join() == JoinPolicy.ALL ? total : fan.join() == JoinPolicy.ANY ? 1 : fan.n();
       if (completed >= needed) {
         return Progress.COMPLETED;

@@ -165,9 +165,7 @@ public final class AgentTestKit {
     } catch (Exception e) {
       outcome = StepSession.outcomeOfFailure(agentId, e, timeout);
     }
-    if (session.inDoubt().isPresent()) {
-      outcome = StepOutcome.escalate(session.inDoubt().get());
-    }
+    outcome = session.settle(outcome);
     return new StepRun(outcome, List.copyOf(events), session.usage());
   }
 

@@ -86,6 +86,7 @@ public final class Workflow {
     private Loop loop;
     private Duration timeout;
     private Boolean plans;
+    private RejectPolicy onReject;
 
     private StepBuilder(Builder workflow, String id, String capability) {
       this.workflow = workflow;
@@ -129,8 +130,15 @@ public final class Workflow {
       return this;
     }
 
+    /** What a rejected proposal of this step's agent does to the step (default: fail). */
+    public StepBuilder onReject(RejectPolicy policy) {
+      this.onReject = policy;
+      return this;
+    }
+
     public Builder done() {
-      workflow.steps.add(new WorkflowStep(id, capability, input, after, when, forEach, loop, timeout, plans));
+      workflow.steps.add(new WorkflowStep(id, capability, input, after, when, forEach, loop, timeout, plans,
+          onReject));
       return workflow;
     }
   }

@@ -19,13 +19,19 @@ import java.util.List;
  * @param timeout this step's own step timeout, instead of {@code troupe.tasks.step-timeout}
  * @param plans the step's agent is a planner: its output is a plan ({@link SubtaskPlan}) whose
  *     subtasks the runtime runs; the step's output is then {@code {"plan": ..., "results": {id: output}}}
+ * @param onReject what a rejected proposal of this step's agent does to the step (default: fail)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WorkflowStep(
     String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach, Loop loop,
-    Duration timeout, Boolean plans) {
+    Duration timeout, Boolean plans, RejectPolicy onReject) {
   public WorkflowStep {
     after = after == null ? List.of() : List.copyOf(after);
+  }
+
+  public WorkflowStep(String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach,
+      Loop loop, Duration timeout, Boolean plans) {
+    this(id, capability, input, after, when, forEach, loop, timeout, plans, null);
   }
 
   public WorkflowStep(String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach,
@@ -36,5 +42,11 @@ public record WorkflowStep(
   /** True when the step's agent plans subtasks for the runtime to run. */
   public boolean isPlanner() {
     return Boolean.TRUE.equals(plans);
+  }
+
+  /** What a rejection does to this step: its {@code onReject}, or fail. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public RejectPolicy rejectPolicy() {
+    return onReject == null ? RejectPolicy.FAIL : onReject;
   }
 }

@@ -61,6 +61,42 @@ class TaskEntityTest {
   private static final SupervisionSettings SUPERVISION =
       new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0);
 
+  private static final AuditActor BOB = AuditActor.human("bob");
+
+  /** What the approved actions did, by idempotency key: a real effect to count. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Integer> billed =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean billingFails;
+  private final ToolRegistry tools = new ToolRegistry(List.of(
+      tool("billing.trigger", false, call -> {
+        if (billingFails) {
+          throw new IllegalStateException("billing system down");
+        }
+        billed.merge(call.idempotencyKey(), 1, Integer::sum);
+        return JsonNodeFactory.instance.objectNode().put("invoice", "inv-" + billed.size());
+      }),
+      tool("ledger.post", true, call -> {
+        billed.merge(call.idempotencyKey(), 1, Integer::sum);
+        return JsonNodeFactory.instance.objectNode().put("posted", true);
+      })));
+
+  private static dev.troupe.runtime.tool.Tool tool(String name, boolean idempotent,
+      java.util.function.Function<dev.troupe.runtime.tool.ToolCall, JsonNode> effect) {
+    JsonNode schema = JsonNodeFactory.instance.objectNode().put("type", "object");
+    var spec = new dev.troupe.runtime.tool.ToolSpec(name, name, schema, false, idempotent, Duration.ofSeconds(2));
+    return new dev.troupe.runtime.tool.Tool() {
+      @Override
+      public dev.troupe.runtime.tool.ToolSpec spec() {
+        return spec;
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<JsonNode> call(dev.troupe.runtime.tool.ToolCall call) {
+        return java.util.concurrent.CompletableFuture.completedFuture(effect.apply(call));
+      }
+    };
+  }
+
   private TestProbe<AgentEntity.RunStep> agentA;
   private TestProbe<AgentEntity.RunStep> agentB;
   private TestProbe<ClusterSharding.ShardCommand> shard;
@@ -104,7 +140,7 @@ class TaskEntityTest {
     ChildTasks noChildren = (id, workflow, input, tenant, parent, trace) ->
         java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no child tasks here"));
     TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, noChildren,
-        ToolRegistry.empty(), new AuditChain(HASHER), Clock.systemUTC());
+        tools, new AuditChain(HASHER), Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool());
     return TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps);
   }
 
@@ -484,7 +520,9 @@ class TaskEntityTest {
     TaskState waiting = awaitState(entity, s -> s.status() == TaskStatus.WAITING_APPROVAL);
     assertEquals(1, waiting.approvals().size());
     var approval = waiting.approvals().get(0);
-    assertEquals(TaskEntity.approvalId(run.stepId(), 1), approval.approvalId());
+    assertEquals(ApprovalIds.of(taskId, run.stepId(), 1), approval.approvalId());
+    assertEquals(java.util.Optional.of(taskId), ApprovalIds.taskOf(approval.approvalId()));
+    assertEquals(ApprovalStatus.PENDING, approval.status());
     assertEquals("billing.trigger", approval.tool());
     assertEquals(call, approval.input());
     assertEquals("onboarding is complete", approval.reason());
@@ -509,5 +547,176 @@ class TaskEntityTest {
     assertEquals(new TaskEntity.Accepted(taskId, "trace-1", TaskStatus.ACCEPTED, true),
         client.expectMessageClass(TaskEntity.Accepted.class, Duration.ofSeconds(3)));
     agentA.expectMessageClass(AgentEntity.RunStep.class);
+  }
+
+  private Approval propose(
+      EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity, String tool) {
+    AgentEntity.RunStep run = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    JsonNode call = JsonNodeFactory.instance.objectNode().put("client", "Acme").put("amountEur", 4000);
+    report(run, "summarizer-1", StepOutcome.propose(tool, call, "onboarding is complete"));
+    return awaitState(entity, s -> s.status() == TaskStatus.WAITING_APPROVAL).approvals().get(0);
+  }
+
+  private TaskEntity.DecisionReply decide(
+      EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity, String approvalId,
+      TaskEntity.Decision decision, String comment) {
+    return entity.<TaskEntity.DecisionReply>runCommand(
+        r -> new TaskEntity.DecideApproval(approvalId, decision, comment, BOB, r)).reply();
+  }
+
+  @Test
+  void anApprovedActionRunsOnceCompletesTheStepAndRecordsWhoApproved() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval pending = propose(entity, "billing.trigger");
+
+    var reply = assertInstanceOf(TaskEntity.ApprovalFound.class,
+        decide(entity, pending.approvalId(), TaskEntity.Decision.APPROVE, "go ahead"));
+    assertEquals(ApprovalStatus.APPROVED, reply.approval().status());
+    assertEquals("bob", reply.approval().decidedBy());
+    assertEquals("go ahead", reply.approval().comment());
+
+    TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+    assertEquals(Map.of(pending.approvalId(), 1), Map.copyOf(billed)); // keyed by the approval, run once
+    assertEquals(true, done.output().get("approved").asBoolean());
+    assertEquals("inv-1", done.output().get("result").get("invoice").asText());
+    assertEquals("approved: the action ran", done.approval(pending.approvalId()).orElseThrow().outcome());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "ApprovalRequested", "ApprovalGranted",
+        "ApprovedActionRan", "StepCompleted", "TaskCompleted"), journalTypes());
+    JournalEntry granted = journal().get(4);
+    assertEquals(BOB, granted.stamp().actor());
+
+    // Deciding again changes nothing.
+    assertInstanceOf(TaskEntity.AlreadyDecided.class,
+        decide(entity, pending.approvalId(), TaskEntity.Decision.REJECT, "too late"));
+    assertEquals(8, journal().size());
+    assertInstanceOf(TaskEntity.ApprovalNotFound.class,
+        decide(entity, "apr_nothere_000000000000", TaskEntity.Decision.APPROVE, null));
+    assertTrue(verifyJournal().ok());
+  }
+
+  @Test
+  void aRejectedActionNeverRunsAndTheStepFailsByDefault() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval pending = propose(entity, "billing.trigger");
+
+    var reply = assertInstanceOf(TaskEntity.ApprovalFound.class,
+        decide(entity, pending.approvalId(), TaskEntity.Decision.REJECT, "wrong amount"));
+    assertEquals(ApprovalStatus.REJECTED, reply.approval().status());
+    TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
+    assertTrue(failed.error().contains("rejected by bob: wrong amount"), failed.error());
+    assertTrue(billed.isEmpty());
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "ApprovalRequested", "ApprovalRejected",
+        "TaskFailed"), journalTypes());
+  }
+
+  @Test
+  void anUndecidedApprovalExpiresAsRejectedByDefault() {
+    var entity = entity(new TaskSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(20), Duration.ofMinutes(5), 100,
+        Duration.ofSeconds(3), Duration.ofMillis(300)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval pending = propose(entity, "billing.trigger");
+
+    TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
+    Approval expired = failed.approval(pending.approvalId()).orElseThrow();
+    assertEquals(ApprovalStatus.EXPIRED, expired.status());
+    assertTrue(expired.outcome().contains("counts as rejected"), expired.outcome());
+    assertTrue(billed.isEmpty());
+    assertInstanceOf(TaskEntity.AlreadyDecided.class,
+        decide(entity, pending.approvalId(), TaskEntity.Decision.APPROVE, "late"));
+  }
+
+  @Test
+  void withTheEscalatePolicyAnExpiredApprovalStopsTheTaskAndGuidanceLetsTheAgentProposeAgain() {
+    registry.tell(new MarketplaceRegistry.Withdraw("summarizer-2", "only one agent offers it in this test"));
+    var entity = entity(new TaskSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(20), Duration.ofMinutes(5), 100,
+        Duration.ofSeconds(3), Duration.ofMillis(300), TaskSettings.RetriesExhausted.FAIL,
+        TaskSettings.ApprovalExpiry.ESCALATE));
+    submit(entity, request("text.summarize", "h1"));
+    Approval first = propose(entity, "billing.trigger");
+
+    TaskState escalated = awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+    assertEquals(ApprovalStatus.EXPIRED, escalated.approval(first.approvalId()).orElseThrow().status());
+    assertTrue(escalated.error().contains("expired"), escalated.error());
+
+    entity.<TaskEntity.GuidanceReply>runCommand(r -> new TaskEntity.GiveGuidance("bill 3000 instead", ALICE, r));
+    AgentEntity.RunStep again = agentA.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals(2, again.attempt());
+    assertEquals(List.of("bill 3000 instead"), again.guidance());
+  }
+
+  @Test
+  void aRestartWhileWaitingKeepsTheApprovalAndItsDecisionStillRunsTheAction() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval pending = propose(entity, "billing.trigger");
+
+    entity.restart();
+
+    assertEquals(TaskStatus.WAITING_APPROVAL, entity.getState().status());
+    agentA.expectNoMessage(Duration.ofMillis(200)); // a waiting step is not redelivered
+    decide(entity, pending.approvalId(), TaskEntity.Decision.APPROVE, null);
+    awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+    assertEquals(Map.of(pending.approvalId(), 1), Map.copyOf(billed));
+  }
+
+  @Test
+  void anApprovedActionInterruptedByARestartIsAskedAgainOnlyOfAnIdempotentTool() {
+    // Idempotent: asked again with the same key, recorded as reconciled.
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval ledger = propose(entity, "ledger.post");
+    appendGranted(entity, ledger);
+    entity.restart();
+    TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+    assertTrue(done.approval(ledger.approvalId()).orElseThrow().outcome().contains("ran"));
+    assertEquals(Map.of(ledger.approvalId(), 1), Map.copyOf(billed));
+  }
+
+  @Test
+  void anApprovedActionOfANonIdempotentToolInterruptedByARestartIsInDoubtAndEscalates() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval billing = propose(entity, "billing.trigger");
+    appendGranted(entity, billing);
+    entity.restart();
+    TaskState escalated = awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+    assertTrue(escalated.error().contains("may or may not have happened"), escalated.error());
+    assertTrue(billed.isEmpty()); // never run twice: here, not run again at all
+  }
+
+  @Test
+  void anApprovedActionThatFailsEscalatesForTheHumanToDecide() {
+    billingFails = true;
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval billing = propose(entity, "billing.trigger");
+    decide(entity, billing.approvalId(), TaskEntity.Decision.APPROVE, null);
+    TaskState escalated = awaitState(entity, s -> s.status() == TaskStatus.ESCALATED);
+    assertTrue(escalated.error().contains("billing system down"), escalated.error());
+  }
+
+  @Test
+  void cancellingATaskWithdrawsItsPendingApproval() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval pending = propose(entity, "billing.trigger");
+    entity.<TaskEntity.CancelReply>runCommand(r -> new TaskEntity.Cancel("changed our mind", ALICE, r));
+    assertEquals(ApprovalStatus.WITHDRAWN, entity.getState().approval(pending.approvalId()).orElseThrow().status());
+    assertInstanceOf(TaskEntity.AlreadyDecided.class,
+        decide(entity, pending.approvalId(), TaskEntity.Decision.APPROVE, null));
+    assertTrue(billed.isEmpty());
+  }
+
+  /** As if the node died right after journaling the approval, before the action reported. */
+  private void appendGranted(EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity,
+      Approval approval) {
+    TaskState state = entity.getState();
+    var batch = new AuditChain(HASHER).after(state.chainHead()).add(
+        new dev.troupe.persistence.AuditContext(Instant.now(), BOB, state.traceId(), taskId),
+        new TaskEvent.ApprovalGranted(approval.approvalId(), approval.stepId(), null));
+    PersistenceTestKit.create(kit.system()).persistForRecovery(TaskClient.persistenceId(taskId),
+        List.<Object>copyOf(batch.entries()));
   }
 }

@@ -134,6 +134,49 @@ class WorkflowPlannerTest {
     assertEquals(json("{\"all\": [{\"n\": 0}, {\"n\": 1}]}"), plannedInput(report, 0), "in element order");
   }
 
+  private void proposes(String stepId) {
+    apply(new TaskEvent.StepStarted(stepId, "x", "c", "agent-1", 1),
+        new TaskEvent.ApprovalRequested("apr_" + stepId, stepId, "agent-1", 1, "email.send", json("{}"), false, "why",
+            Instant.ofEpochSecond(9999), Usage.NONE, 1));
+  }
+
+  @Test
+  void aRejectedRunSkippedByItsPolicyIsLeftOutOfTheJoin() {
+    start(Workflow.builder("send")
+        .step("send", "x.send").forEach("${input.contacts}", "contact", JoinPolicy.ALL, null)
+            .onReject(dev.troupe.runtime.workflow.RejectPolicy.SKIP).done()
+        .step("report", "x.report").after("send").input("{\"sent\": \"${steps.send.output.items}\"}").done()
+        .build(), "{\"contacts\": [\"a@x.test\", \"b@x.test\"]}");
+    next();
+    proposes("t.send[0]");
+    proposes("t.send[1]");
+    apply(new TaskEvent.ApprovalGranted("apr_t.send[0]", "t.send[0]", null));
+    apply(new TaskEvent.StepCompleted("t.send[0]", "agent-1", 1, json("{\"sent\": \"a\"}"), 1.0, Usage.NONE, 1));
+    assertEquals(List.of(), next(), "still waiting for the other approval");
+    apply(new TaskEvent.ApprovalRejected("apr_t.send[1]", "t.send[1]", "not this one",
+        dev.troupe.runtime.workflow.RejectPolicy.SKIP));
+    assertEquals(TaskStatus.RUNNING, state.status());
+    assertEquals(StepStatus.SKIPPED, state.step("t.send[1]").orElseThrow().status());
+    List<TaskEvent> report = next();
+    assertEquals(List.of("StepPlanned t.report"), kinds(report));
+    assertEquals(json("{\"sent\": [{\"sent\": \"a\"}]}"), plannedInput(report, 0));
+  }
+
+  @Test
+  void aRejectionWithTheContinuePolicyLetsALaterConditionTakeTheOtherBranch() {
+    start(Workflow.builder("bill")
+        .step("bill", "x.bill").onReject(dev.troupe.runtime.workflow.RejectPolicy.CONTINUE).done()
+        .step("thank", "x.thank").after("bill").when(Condition.equalTo("steps.bill.output.approved", BooleanNode.TRUE))
+            .done()
+        .step("apologise", "x.sorry").after("bill")
+            .when(Condition.equalTo("steps.bill.output.approved", BooleanNode.FALSE)).done()
+        .build(), "{}");
+    next();
+    proposes("t.bill");
+    apply(new TaskEvent.ApprovalRejected("apr_t.bill", "t.bill", "no", dev.troupe.runtime.workflow.RejectPolicy.CONTINUE));
+    assertEquals(List.of("StepSkipped t.thank", "StepPlanned t.apologise"), kinds(next()));
+  }
+
   @Test
   void anAnyJoinIsDoneWithTheFirstAndCancelsTheRest() {
     start(Workflow.builder("race")

@@ -1,0 +1,34 @@
+package dev.troupe.runtime.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+
+/**
+ * An action an agent proposed that waits on (or waited on) a human. {@code decidedBy} is the key
+ * name of the approver (or {@code system} for an expiry); {@code outcome} says what followed.
+ */
+public record Approval(
+    String approvalId, String stepId, String agentId, int attempt, String tool, JsonNode input, boolean reversible,
+    String reason, Instant requestedAt, Instant expiresAt, ApprovalStatus status, String decidedBy,
+    Instant decidedAt, String comment, String outcome) {
+
+  public Approval {
+    input = JsonValues.absentAsNull(input);
+    status = status == null ? ApprovalStatus.PENDING : status;
+  }
+
+  static Approval requested(TaskEvent.ApprovalRequested e, Instant at) {
+    return new Approval(e.approvalId(), e.stepId(), e.agentId(), e.attempt(), e.tool(), e.input(), e.reversible(),
+        e.reason(), at, e.expiresAt(), ApprovalStatus.PENDING, null, null, null, null);
+  }
+
+  Approval decided(ApprovalStatus next, String by, Instant at, String withComment, String what) {
+    return new Approval(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, requestedAt, expiresAt,
+        next, by, at, withComment, what);
+  }
+
+  Approval withOutcome(String what) {
+    return new Approval(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, requestedAt, expiresAt,
+        status, decidedBy, decidedAt, comment, what);
+  }
+}
