@@ -3,6 +3,7 @@ package dev.troupe.agents;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import dev.troupe.runtime.workflow.Condition;
 import dev.troupe.runtime.workflow.JoinPolicy;
+import dev.troupe.runtime.workflow.RejectPolicy;
 import dev.troupe.runtime.workflow.Workflow;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class BuiltInWorkflows {
   /**
    * {@code {"company": "Acme Ltd", "contacts": ["a@acme.test", ...], "notes"?: "..."}}: research the
    * company → draft one message per contact, in parallel → send them (irreversible: each waits for
-   * approval) → compile a report.
+   * approval; a rejected message is skipped, not sent) → compile a report.
    */
   public static WorkflowDefinition researchOutreach() {
     return Workflow.builder("research-outreach")
@@ -53,6 +54,8 @@ public final class BuiltInWorkflows {
                 + " \"profile\": \"${steps.research.output.profile}\"}").done()
         .step("send", OutreachSenderAgent.CAPABILITY).after("draft")
             .forEach("${steps.draft.output.items}", "message", JoinPolicy.ALL, null)
+            // A message the approver turns down is not sent; the others still are, and the report follows.
+            .onReject(RejectPolicy.SKIP)
             .input("\"${message}\"").done()
         .step("report", ReportAgent.CAPABILITY).after("research", "draft", "send")
             .input("{\"company\": \"${input.company}\", \"messages\": \"${steps.draft.output.items}\","

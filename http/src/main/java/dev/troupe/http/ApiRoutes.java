@@ -45,14 +45,15 @@ public final class ApiRoutes extends AllDirectives {
         new HealthRoutes(node).routes(),
         pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
           V1Routes built = v1For(runtime);
-          return concat(built.tasks().routes(principal), built.workflows().routes(principal),
+          return concat(built.tasks().routes(principal), built.approvals().routes(principal),
+              built.workflows().routes(principal),
               built.audit().routes(principal), built.agents().routes());
         }))))));
   }
 
   /** The route classes of one runtime, built once rather than per request. */
-  private record V1Routes(TroupeRuntime runtime, TaskRoutes tasks, WorkflowRoutes workflows, AuditRoutes audit,
-      AgentRoutes agents) {}
+  private record V1Routes(TroupeRuntime runtime, TaskRoutes tasks, ApprovalRoutes approvals,
+      WorkflowRoutes workflows, AuditRoutes audit, AgentRoutes agents) {}
 
   private final AtomicReference<V1Routes> v1 = new AtomicReference<>();
 
@@ -61,6 +62,7 @@ public final class ApiRoutes extends AllDirectives {
     if (current == null || current.runtime() != runtime) {
       JournalViews views = new JournalViews(JournalAudit.journalMapper(runtime.audit().system()));
       current = new V1Routes(runtime, new TaskRoutes(runtime, http, views, executor),
+          new ApprovalRoutes(runtime, http, executor),
           new WorkflowRoutes(runtime, http, executor), new AuditRoutes(runtime, views, executor),
           new AgentRoutes(runtime, http.requestTimeout(), executor));
       v1.set(current);

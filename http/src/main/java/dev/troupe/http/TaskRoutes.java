@@ -57,7 +57,7 @@ final class TaskRoutes extends AllDirectives {
 
   Route routes(Principal principal) {
     return pathPrefix("tasks", () -> concat(
-        pathEndOrSingleSlash(() -> post(() -> submit(principal))),
+        pathEndOrSingleSlash(() -> concat(post(() -> submit(principal)), get(() -> list(principal)))),
         path(PathMatchers.segment(), taskId -> get(() -> read(principal, taskId))),
         path(PathMatchers.segment().slash("cancel"), taskId -> post(() -> cancel(principal, taskId))),
         path(PathMatchers.segment().slash("guidance"), taskId -> post(() -> guidance(principal, taskId))),
@@ -108,6 +108,22 @@ final class TaskRoutes extends AllDirectives {
             .exceptionally(TaskRoutes::unavailable);
         return completeWithFuture(response);
       });
+    });
+  }
+
+  /** The tenant's tasks, newest first, from the directory (which trails the journal slightly). */
+  private Route list(Principal principal) {
+    if (!principal.mayAny(READ)) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN, "reading tasks needs a role", INSTANCE));
+    }
+    return parameterMap(params -> {
+      var query = dev.troupe.http.api.ListQuery.parse(params, dev.troupe.runtime.task.TaskStatus.class);
+      if (query.problem() != null) {
+        return complete(Problems.badRequest(query.problem().detail(), INSTANCE));
+      }
+      var page = runtime.directory().tasks(principal.tenant(), query.status(), query.limit(), query.cursor());
+      return complete(json(StatusCodes.OK, new TaskViews.ListPage<>(
+          page.items().stream().map(TaskViews.TaskSummaryView::of).toList(), page.nextCursor())));
     });
   }
 

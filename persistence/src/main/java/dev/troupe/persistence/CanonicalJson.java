@@ -3,6 +3,9 @@ package dev.troupe.persistence;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import java.math.BigDecimal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.security.MessageDigest;
@@ -12,7 +15,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
-/** JSON in one byte-exact form: object keys sorted at every level, no whitespace. */
+/**
+ * JSON in one byte-exact form: object keys sorted at every level, no whitespace, and every number
+ * written by its value alone (4000, 4000.0 and 4.0E3 are one number). Without the last rule a
+ * value would hash differently once stored: a decimal 4000 in a payload is read back as the
+ * integer 4000.
+ */
 public final class CanonicalJson {
   private CanonicalJson() {}
 
@@ -51,6 +59,11 @@ public final class CanonicalJson {
       ArrayNode out = mapper.createArrayNode();
       node.forEach(element -> out.add(sorted(mapper, element)));
       return out;
+    }
+    boolean notANumber = (node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue());
+    if (node.isNumber() && !notANumber) {
+      BigDecimal value = node.decimalValue().stripTrailingZeros();
+      return value.scale() <= 0 ? BigIntegerNode.valueOf(value.toBigIntegerExact()) : DecimalNode.valueOf(value);
     }
     return node;
   }

@@ -11,6 +11,8 @@ import dev.troupe.runtime.agent.AgentDependencies;
 import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.directory.DirectoryFeed;
+import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.task.ChildWorkflows;
 import dev.troupe.runtime.task.TaskDelegator;
 import dev.troupe.runtime.task.TaskDependencies;
@@ -62,10 +64,13 @@ public final class TroupeRuntime {
   private final ActorRef<MarketplaceRegistry.Command> registry;
   private final ClusterSharding sharding;
   private final WorkflowClient workflows;
+  private final TaskDirectory directory;
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
-      ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows) {
+      ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows,
+      TaskDirectory directory) {
     this.workflows = workflows;
+    this.directory = directory;
     this.settings = settings;
     this.catalog = catalog;
     this.tasks = tasks;
@@ -153,7 +158,10 @@ public final class TroupeRuntime {
                   .onFailure(SupervisorStrategy.restartWithBackoff(settings.supervision().minBackoff(),
                       settings.supervision().maxBackoff(), settings.supervision().randomFactor())),
               TriggerRouter.NAME));
-          return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient);
+          TaskDirectory directory = new TaskDirectory();
+          DirectoryFeed.follow(directory, audit.readJournal(), system);
+          return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient,
+              directory);
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
@@ -212,6 +220,11 @@ public final class TroupeRuntime {
 
   public TaskClient tasks() {
     return tasks;
+  }
+
+  /** Task and approval lists, per tenant (a read side that trails the journal slightly). */
+  public TaskDirectory directory() {
+    return directory;
   }
 
   public JournalAudit audit() {

@@ -49,7 +49,7 @@ public final class TaskViews {
       JsonNode input, JsonNode output,
       String error, String traceId, Instant createdAt, Instant updatedAt, Map<String, String> labels,
       UsageView usage, BudgetView budget, String deadline, String priority, List<StepView> steps,
-      List<String> pendingApprovals, List<String> guidance) {
+      List<String> pendingApprovals, List<ApprovalView> approvals, List<String> guidance) {
     public static TaskView of(TaskState task) {
       String workflow = task.workflow() == null ? null : task.workflow() + "@" + task.workflowVersion();
       return new TaskView(task.taskId(), task.status().name(), task.capability(), workflow, task.goal(),
@@ -59,7 +59,25 @@ public final class TaskViews {
           task.deadline() == null ? null : task.deadline().toString(),
           task.priority().name().toLowerCase(java.util.Locale.ROOT),
           task.steps().stream().map(StepView::of).toList(),
-          task.approvals().stream().map(a -> a.approvalId()).toList(), task.guidance());
+          task.approvals().stream().filter(a -> a.status().isOpen()).map(a -> a.approvalId()).toList(),
+          task.approvals().stream().map(a -> ApprovalView.of(task.taskId(), a)).toList(), task.guidance());
     }
   }
+
+  /** A task in a list: where it stands and what it cost, without inputs, outputs or steps. */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record TaskSummaryView(
+      String taskId, String status, String capability, String workflow, Instant createdAt, Instant updatedAt,
+      Map<String, String> labels, UsageView usage, String error, int pendingApprovals, Links links) {
+    public static TaskSummaryView of(dev.troupe.runtime.directory.TaskSummary task) {
+      String workflow = task.workflow() == null ? null : task.workflow() + "@" + task.workflowVersion();
+      return new TaskSummaryView(task.taskId(), task.status().name(), task.capability(), workflow, task.createdAt(),
+          task.updatedAt(), task.labels(), UsageView.of(task.usage()), task.error(), task.pendingApprovals(),
+          Links.of(task.taskId()));
+    }
+  }
+
+  /** A page of a list; {@code nextCursor} is null on the last page. */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record ListPage<T>(List<T> items, String nextCursor) {}
 }

@@ -33,6 +33,18 @@ public final class TaskClient {
         .ask(replyTo -> new TaskEntity.GiveGuidance(text, by, replyTo), askTimeout);
   }
 
+  /** Approve or reject; completes once the decision is journaled (or refused). */
+  public CompletionStage<TaskEntity.DecisionReply> decide(
+      String taskId, String approvalId, TaskEntity.Decision decision, String comment, AuditActor by) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.DecideApproval(approvalId, decision, comment, by, replyTo), askTimeout);
+  }
+
+  public CompletionStage<TaskEntity.DecisionReply> approval(String taskId, String approvalId) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.GetApproval(approvalId, replyTo), askTimeout);
+  }
+
   public CompletionStage<TaskEntity.GetReply> get(String taskId) {
     return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
         .ask(TaskEntity.Get::new, askTimeout);

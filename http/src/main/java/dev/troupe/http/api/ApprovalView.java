@@ -1,0 +1,25 @@
+package dev.troupe.http.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.runtime.task.Approval;
+import java.time.Instant;
+
+/** An approval as API.md shows it. {@code outcome} says what the decision (or expiry) led to. */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record ApprovalView(
+    String approvalId, String taskId, String stepId, String agentId, Action action, String reason,
+    Instant requestedAt, Instant expiresAt, String status, String decidedBy, Instant decidedAt, String comment,
+    String outcome) {
+
+  /** The exact call that runs if approved. */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record Action(String tool, JsonNode input, boolean reversible) {}
+
+  public static ApprovalView of(String taskId, Approval approval) {
+    return new ApprovalView(approval.approvalId(), taskId, approval.stepId(), approval.agentId(),
+        new Action(approval.tool(), approval.input(), approval.reversible()), approval.reason(),
+        approval.requestedAt(), approval.expiresAt(), approval.status().name(), approval.decidedBy(),
+        approval.decidedAt(), approval.comment(), approval.outcome());
+  }
+}

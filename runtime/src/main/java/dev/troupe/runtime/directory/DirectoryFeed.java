@@ -1,0 +1,39 @@
+package dev.troupe.runtime.directory;
+
+import dev.troupe.persistence.JournalEntry;
+import dev.troupe.runtime.task.TaskEntity;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.persistence.query.Sequence;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.RestartSource;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Keeps a {@link TaskDirectory} following the journal: from the beginning at start, then live
+ * (the read journal polls, so lists trail the journal by up to its refresh interval). A failed
+ * query is restarted with backoff from the last folded offset.
+ */
+public final class DirectoryFeed {
+  private DirectoryFeed() {}
+
+  public static UniqueKillSwitch follow(TaskDirectory directory, JdbcReadJournal journal, ActorSystem<?> system) {
+    String prefix = TaskEntity.ENTITY_TYPE_KEY.name() + "|";
+    return RestartSource.withBackoff(
+            RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
+            () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(directory.offset())))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .toMat(Sink.foreach(envelope -> {
+          if (envelope.event() instanceof JournalEntry entry && envelope.persistenceId().startsWith(prefix)) {
+            directory.apply(envelope.persistenceId().substring(prefix.length()), entry,
+                ((Sequence) envelope.offset()).value());
+          }
+        }), Keep.left())
+        .run(system);
+  }
+}
