@@ -32,6 +32,7 @@ public final class ApiRoutes extends AllDirectives {
   private final ApiKeys keys;
   private final HttpSettings http;
   private final Executor executor;
+  private final ConsoleRoutes console = new ConsoleRoutes();
 
   public ApiRoutes(NodeState node, ApiKeys keys, HttpSettings http, Executor executor) {
     this.node = node;
@@ -43,6 +44,7 @@ public final class ApiRoutes extends AllDirectives {
   public Route routes() {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
         new HealthRoutes(node).routes(),
+        console.routes(),
         pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
           V1Routes built = v1For(runtime);
           return concat(built.tasks().routes(principal), built.approvals().routes(principal),
