@@ -16,7 +16,9 @@ public record AgentSettings(
     Duration modelTimeout,
     Duration reputationHalfLife,
     Duration advertiseInterval,
-    int snapshotEvery) {
+    int snapshotEvery,
+    int maxModelCallsPerStep,
+    int maxIdenticalToolCalls) {
   private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   /** An agent class to instantiate and how many instances of it to run. */
@@ -51,7 +53,9 @@ public record AgentSettings(
         agents.positiveDuration("model-timeout"),
         agents.positiveDuration("reputation-half-life"),
         agents.positiveDuration("advertise-interval"),
-        agents.intInRange("snapshot-every", 10, 1_000_000));
+        agents.intInRange("snapshot-every", 10, 1_000_000),
+        agents.intInRange("max-model-calls-per-step", 1, 10_000),
+        agents.intInRange("max-identical-tool-calls", 1, 1_000));
   }
 
   private static String className(ConfigReader entry, String path) {

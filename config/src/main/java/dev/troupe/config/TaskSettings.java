@@ -12,7 +12,8 @@ public record TaskSettings(
     Duration matchTimeout,
     Duration approvalExpiry,
     RetriesExhausted onRetriesExhausted,
-    ApprovalExpiry onApprovalExpiry) {
+    ApprovalExpiry onApprovalExpiry,
+    int maxSteps) {
 
   /** What a proposed action nobody decided by its expiry does. */
   public enum ApprovalExpiry {
@@ -43,6 +44,13 @@ public record TaskSettings(
         onRetriesExhausted, ApprovalExpiry.REJECT);
   }
 
+  public TaskSettings(Duration stepTimeout, int maxAttempts, Duration retryBackoff, Duration passivateFinishedAfter,
+      int stashCapacity, Duration matchTimeout, Duration approvalExpiry, RetriesExhausted onRetriesExhausted,
+      ApprovalExpiry onApprovalExpiry) {
+    this(stepTimeout, maxAttempts, retryBackoff, passivateFinishedAfter, stashCapacity, matchTimeout, approvalExpiry,
+        onRetriesExhausted, onApprovalExpiry, 200);
+  }
+
   public static TaskSettings create(ConfigReader tasks) {
     return new TaskSettings(
         tasks.positiveDuration("step-timeout"),
@@ -53,6 +61,7 @@ public record TaskSettings(
         tasks.positiveDuration("match-timeout"),
         tasks.positiveDuration("approval-expiry"),
         tasks.oneOf("on-retries-exhausted", RetriesExhausted.class),
-        tasks.oneOf("on-approval-expiry", ApprovalExpiry.class));
+        tasks.oneOf("on-approval-expiry", ApprovalExpiry.class),
+        tasks.intInRange("max-steps", 1, 100_000));
   }
 }

@@ -11,6 +11,7 @@ import dev.troupe.runtime.agent.AgentDependencies;
 import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.TaskBudgets;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.task.ChildWorkflows;
@@ -130,10 +131,11 @@ public final class TroupeRuntime {
           ClusterSharding sharding = ClusterSharding.get(system);
           AuditChain chain = new AuditChain(audit.hasher());
           TaskClient taskClient = new TaskClient(sharding, settings.http().requestTimeout());
+          TaskBudgets budgets = new TaskBudgets(sharding, settings.http().requestTimeout());
           Duration stepTimeout = settings.tasks().stepTimeout();
           AgentDependencies agentDeps = new AgentDependencies(catalog, components.models(), tools, agentExecutor,
               topic, new TaskDelegator(taskClient, stepTimeout, agentExecutor), agentSettings, stepTimeout,
-              settings.supervision(), chain, clock);
+              settings.supervision(), chain, clock, budgets);
           sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
@@ -145,7 +147,7 @@ public final class TroupeRuntime {
                   .thenApply(names -> names.stream().sorted().toList()));
           TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
               (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
-              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock, agentExecutor);
+              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock, agentExecutor, budgets);
           sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           sharding.init(Entity.of(WorkflowEntity.ENTITY_TYPE_KEY,

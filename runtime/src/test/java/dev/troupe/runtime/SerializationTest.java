@@ -111,6 +111,9 @@ class SerializationTest {
       new TaskEvent.ApprovalRejected("apr_1", "t.main", "wrong amount",
           dev.troupe.runtime.workflow.RejectPolicy.CONTINUE),
       new TaskEvent.ApprovalExpired("apr_1", "t.main", "reject", dev.troupe.runtime.workflow.RejectPolicy.SKIP),
+      new TaskEvent.BudgetReserved("t.main#1/model-1", "t.main", 120, new BigDecimal("0.012")),
+      new TaskEvent.BudgetSettled("t.main#1/model-1", "t.main", 30, new BigDecimal("0.003")),
+      new TaskEvent.BudgetRefused("t.main#1/model-2", "t.main", 120, new BigDecimal("0.012"), "10 of 100 left"),
       new TaskEvent.ApprovedActionRan("apr_1", "t.main", "billing.trigger", JSON, JSON, 12, "ok", null),
       new AgentEvent.AgentConfigured("summarizer-1", "summarizer", "sums", OFFERS,
           Set.of("crm.record", "email.send", "billing.trigger", "test.echo"), "fast",
@@ -221,6 +224,8 @@ class SerializationTest {
     TestProbe<WorkflowState> workflows = kit.createTestProbe();
     TestProbe<TaskEntity.CancelReply> cancels = kit.createTestProbe();
     TestProbe<TaskEntity.GuidanceReply> guided = kit.createTestProbe();
+    TestProbe<TaskEntity.DecisionReply> decisions = kit.createTestProbe();
+    TestProbe<dev.troupe.runtime.agent.Budgets.Decision> budgetReplies = kit.createTestProbe();
     WorkflowState workflowState = WorkflowState.empty("sample").apply(entry(sample(WorkflowEvent.WorkflowVersionRegistered.class)));
     Advertisement ad = new Advertisement("a-1", "summarizer", "sums", OFFERS, AgentStatus.AVAILABLE, 1, 4, 2, 0, 0.8, AT);
     List<Object> messages = List.of(
@@ -235,9 +240,16 @@ class SerializationTest {
         new TaskEntity.GiveGuidance("use the 2025 figures", AuditActor.human("alice"), guided.ref()),
         new TaskEntity.GuidanceAccepted(task, List.of("t.main")),
         new TaskEntity.Result("t", TaskStatus.COMPLETED, JSON, null),
+        new TaskEntity.DecideApproval("apr_t_000000000000", TaskEntity.Decision.APPROVE, "ok", AuditActor.human("ada"),
+            decisions.ref()),
+        new TaskEntity.GetApproval("apr_t_000000000000", decisions.ref()),
+        new TaskEntity.ApprovalNotFound("apr_t_000000000000"),
+        new TaskEntity.ReserveBudget("t.main", "t.main#1/model-1", 120, new BigDecimal("0.012"), budgetReplies.ref()),
+        new TaskEntity.SettleBudget("t.main", "t.main#1/model-1", 30, new BigDecimal("0.003")),
+        dev.troupe.runtime.agent.Budgets.Decision.refused("10 of 100 left"),
         AgentEntity.Wake.INSTANCE,
         new AgentEntity.RunStep("t", "t.main", 1, "text.summarize", JSON, "goal", List.of("be brief"),
-            Map.of("earlier", JSON), "acme", "trace", reports.ref()),
+            Map.of("earlier", JSON), "acme", "trace", reports.ref(), true),
         new AgentEntity.StepReport("t", "t.main", 1, "a", StepOutcome.completed(JSON, 0.5), USAGE, 3,
             List.of(new AgentEvent.DecisionNoted("t.main", "why"))),
         new AgentEntity.StepReport("t", "t.main", 1, "a", StepOutcome.escalate("stuck"), Usage.NONE, 3, List.of()),

@@ -28,8 +28,16 @@ public final class TaskViews {
     }
   }
 
+  /** The limits, and the journaled ledger against them: settled spend and reservations in flight. */
   @JsonInclude(JsonInclude.Include.ALWAYS)
-  public record BudgetView(Long maxTokens, BigDecimal maxCostUsd) {}
+  public record BudgetView(Long maxTokens, BigDecimal maxCostUsd, long spentTokens, BigDecimal spentCostUsd,
+      long reservedTokens, BigDecimal reservedCostUsd) {
+    static BudgetView of(TaskState task) {
+      var ledger = task.ledger();
+      return new BudgetView(task.budget().maxTokens(), task.budget().maxCostUsd(), ledger.spentTokens(),
+          ledger.spentCostUsd(), ledger.reservedTokens(), ledger.reservedCostUsd());
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.ALWAYS)
   public record StepView(
@@ -55,7 +63,7 @@ public final class TaskViews {
       return new TaskView(task.taskId(), task.status().name(), task.capability(), workflow, task.goal(),
           task.parentTaskId(), task.input(),
           task.output(), task.error(), task.traceId(), task.createdAt(), task.updatedAt(), task.labels(),
-          UsageView.of(task.usage()), new BudgetView(task.budget().maxTokens(), task.budget().maxCostUsd()),
+          UsageView.of(task.usage()), BudgetView.of(task),
           task.deadline() == null ? null : task.deadline().toString(),
           task.priority().name().toLowerCase(java.util.Locale.ROOT),
           task.steps().stream().map(StepView::of).toList(),

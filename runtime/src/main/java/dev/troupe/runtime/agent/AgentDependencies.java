@@ -24,4 +24,5 @@ public record AgentDependencies(
     Duration stepTimeout,
     SupervisionSettings supervision,
     AuditChain chain,
-    Clock clock) {}
+    Clock clock,
+    Budgets budgets) {}

@@ -62,8 +62,16 @@ public final class AgentEntity
   /** Run one attempt of a step and report to {@code replyTo}. */
   public record RunStep(
       String taskId, String stepId, int attempt, String capability, JsonNode input, String goal, List<String> guidance,
-      Map<String, JsonNode> dependencies, String tenant, String traceId, ActorRef<StepReport> replyTo)
-      implements Command {}
+      Map<String, JsonNode> dependencies, String tenant, String traceId, ActorRef<StepReport> replyTo,
+      boolean budgeted)
+      implements Command {
+    /** A step of a task without a budget of its own or above it. */
+    public RunStep(String taskId, String stepId, int attempt, String capability, JsonNode input, String goal,
+        List<String> guidance, Map<String, JsonNode> dependencies, String tenant, String traceId,
+        ActorRef<StepReport> replyTo) {
+      this(taskId, stepId, attempt, capability, input, goal, guidance, dependencies, tenant, traceId, replyTo, false);
+    }
+  }
 
   public record GetStatus(ActorRef<AgentView> replyTo) implements Command {}
 
@@ -330,7 +338,8 @@ public final class AgentEntity
             step.goal(), step.guidance(), step.dependencies(), step.tenant(), step.traceId()),
         deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), deps.executor(),
         state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock(),
-        deps.settings().modelTimeout());
+        deps.settings().modelTimeout(), new StepGuards(deps.settings().maxModelCallsPerStep(),
+            deps.settings().maxIdenticalToolCalls(), deps.budgets(), step.budgeted()));
     CompletionStage<StepOutcome> run = CompletableFuture
         .supplyAsync(() -> agent.agent().run(session), deps.executor())
         .thenCompose(stage -> stage == null

@@ -6,6 +6,7 @@ import dev.troupe.runtime.agent.AgentEvent.DecisionNoted;
 import dev.troupe.runtime.agent.AgentEvent.ModelCalled;
 import dev.troupe.runtime.agent.AgentEvent.ToolCalled;
 import dev.troupe.runtime.model.ModelClient;
+import dev.troupe.runtime.model.ModelPricing;
 import dev.troupe.runtime.model.ModelReply;
 import dev.troupe.runtime.model.ModelRequest;
 import dev.troupe.runtime.model.ModelTimeoutException;
@@ -41,6 +42,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * events, in order. The agent entity persists them; the test kit collects them.
  */
 public final class StepSession implements StepContext {
+  private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** Where a step's events go: recorded as they happen, or persisted before the step goes on. */
   public interface Recorder {
@@ -79,11 +82,25 @@ public final class StepSession implements StepContext {
   private final AtomicReference<Usage> usage = new AtomicReference<>(Usage.NONE);
   private final AtomicInteger toolCalls = new AtomicInteger();
   private final AtomicInteger delegations = new AtomicInteger();
+  private final AtomicInteger modelCalls = new AtomicInteger();
+  private final Map<String, Integer> identicalToolCalls = new ConcurrentHashMap<>();
+  private final AtomicReference<String> stopped = new AtomicReference<>();
+  private final StepGuards guards;
 
   public StepSession(
       String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
       Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
       Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock, Duration modelTimeout) {
+    this(agentId, definition, request, model, toolRegistry, executor, notes, recent, priorCalls, recorder, delegator,
+        clock, modelTimeout, StepGuards.defaults());
+  }
+
+  public StepSession(
+      String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
+      Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
+      Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock, Duration modelTimeout,
+      StepGuards guards) {
+    this.guards = guards;
     this.agentId = agentId;
     this.definition = definition;
     this.request = request;
@@ -115,6 +132,9 @@ public final class StepSession implements StepContext {
   public StepOutcome settle(StepOutcome outcome) {
     if (inDoubt.get() != null) {
       return StepOutcome.escalate(inDoubt.get());
+    }
+    if (stopped.get() != null) {
+      return StepOutcome.permanent(stopped.get());
     }
     if (outcome instanceof StepOutcome.ProposeAction proposal) {
       String tool = proposal.tool();
@@ -233,7 +253,44 @@ public final class StepSession implements StepContext {
     }
 
     @Override
+    public ModelPricing pricing() {
+      return delegate.pricing();
+    }
+
+    @Override
     public CompletionStage<ModelReply> complete(ModelRequest modelRequest) {
+      int n = modelCalls.incrementAndGet();
+      if (n > guards.maxModelCalls()) {
+        return stop("RUNAWAY: the step made more than " + guards.maxModelCalls() + " model calls");
+      }
+      if (!guards.budgeted()) {
+        return call(modelRequest);
+      }
+      // The worst case is reserved before the call; what the call really used is settled after it.
+      String key = request.stepId() + "#" + request.attempt() + "/model-" + n;
+      long inputTokens = (modelRequest.system().length() + modelRequest.prompt().length() + 3) / 4;
+      long tokens = inputTokens + modelRequest.maxOutputTokens();
+      BigDecimal cost = delegate.pricing().costOf(inputTokens, modelRequest.maxOutputTokens());
+      return guards.budgets().reserve(request.taskId(), request.stepId(), key, tokens, cost)
+          .thenCompose(decision -> {
+            if (!decision.granted()) {
+              return stop("BUDGET_EXCEEDED: " + decision.reason());
+            }
+            return call(modelRequest).whenComplete((reply, error) -> guards.budgets().settle(request.taskId(),
+                request.stepId(), key, reply == null ? 0 : reply.inputTokens() + reply.outputTokens(),
+                reply == null ? BigDecimal.ZERO : reply.costUsd()));
+          });
+    }
+
+    /** Not called: the step fails for good, and the journal says why. */
+    private CompletionStage<ModelReply> stop(String why) {
+      stopped.compareAndSet(null, why);
+      recorder.record(new ModelCalled(request.stepId(), delegate.name(), definition.modelTier(), 0, 0,
+          BigDecimal.ZERO, 0, why));
+      return CompletableFuture.failedFuture(new StepStoppedException(why));
+    }
+
+    private CompletionStage<ModelReply> call(ModelRequest modelRequest) {
       Instant start = clock.instant();
       CompletionStage<ModelReply> call;
       try {
@@ -290,6 +347,14 @@ public final class StepSession implements StepContext {
       if (!errors.isEmpty()) {
         return refuse(name, key, input, ToolException.Kind.INVALID_INPUT,
             "input does not match the schema of " + name + ": " + String.join("; ", errors));
+      }
+      String sameCall = name + " " + CanonicalJson.sha256(CANONICAL, input);
+      int times = identicalToolCalls.merge(sameCall, 1, Integer::sum);
+      if (times > guards.maxIdenticalToolCalls()) {
+        String why = "RUNAWAY: tool " + name + " was called " + times + " times with the same input in one step"
+            + " (the limit is " + guards.maxIdenticalToolCalls() + ")";
+        stopped.compareAndSet(null, why);
+        return refuse(name, key, input, ToolException.Kind.REFUSED, why);
       }
       PriorCall prior = priorCalls.get(key);
       if (prior != null && prior.outcome() != null

@@ -11,4 +11,9 @@ public interface ModelClient {
   String name();
 
   CompletionStage<ModelReply> complete(ModelRequest request);
+
+  /** What the model charges; a task budget reserves a call's worst case at these prices. */
+  default ModelPricing pricing() {
+    return ModelPricing.FREE;
+  }
 }

@@ -19,4 +19,5 @@ public record TaskDependencies(
     ToolRegistry tools,
     AuditChain chain,
     Clock clock,
-    Executor toolExecutor) {}
+    Executor toolExecutor,
+    dev.troupe.runtime.agent.Budgets budgets) {}

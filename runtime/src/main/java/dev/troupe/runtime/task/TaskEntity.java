@@ -109,6 +109,21 @@ public final class TaskEntity
   /** Replies with the approval as the task has it. */
   public record GetApproval(String approvalId, ActorRef<DecisionReply> replyTo) implements Command {}
 
+  /**
+   * Reserve a model call's worst case against the task's budget (and, for a child task, its
+   * parent's first). Replies once the reservation, or the refusal, is journaled. A call key
+   * already reserved is granted again without a second reservation (a redelivered step).
+   */
+  public record ReserveBudget(String stepId, String callKey, long tokens, java.math.BigDecimal costUsd,
+      ActorRef<dev.troupe.runtime.agent.Budgets.Decision> replyTo) implements Command {}
+
+  /** What a reserved call really used; releases the reservation (in the parent too). */
+  public record SettleBudget(String stepId, String callKey, long tokens, java.math.BigDecimal costUsd)
+      implements Command {}
+
+  private record ParentDecided(ReserveBudget request, dev.troupe.runtime.agent.Budgets.Decision decision)
+      implements Command {}
+
   private enum DeadlineReached implements Command { INSTANCE }
 
   private record ApprovalDue(String approvalId) implements Command {}
@@ -198,6 +213,8 @@ public final class TaskEntity
   private final ActorRef<AgentEntity.StepReport> reportAdapter;
   /** Who waits for the result (delegating agents). Not persisted: they ask again after a restart. */
   private final List<ActorRef<Result>> awaiting = new ArrayList<>();
+  /** Reservations a parent task is confirming; not persisted (the agent asks again after a restart). */
+  private final Map<String, BudgetLedger.Reservation> pendingReservations = new java.util.HashMap<>();
 
   private TaskEntity(
       ActorContext<Command> context, TimerScheduler<Command> timers, EntityContext<Command> entity,
@@ -252,6 +269,8 @@ public final class TaskEntity
             .thenReply(decide.replyTo(), s -> new ApprovalNotFound(decide.approvalId())))
         .onCommand(GetApproval.class, (state, get) -> Effect().none().thenRun(s -> passivate())
             .thenReply(get.replyTo(), s -> new ApprovalNotFound(get.approvalId())))
+        .onCommand(ReserveBudget.class, (state, reserve) -> Effect().reply(reserve.replyTo(),
+            dev.troupe.runtime.agent.Budgets.Decision.refused("no task " + taskId)))
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(state -> !state.isEmpty())
         .onCommand(Submit.class, this::onRepeatSubmit)
@@ -263,6 +282,9 @@ public final class TaskEntity
         .onCommand(GetApproval.class, (state, get) -> Effect().reply(get.replyTo(), state.approval(get.approvalId())
             .<DecisionReply>map(a -> new ApprovalFound(state, a)).orElse(new ApprovalNotFound(get.approvalId()))))
         .onCommand(ApprovalDue.class, this::onApprovalDue)
+        .onCommand(ReserveBudget.class, this::onReserve)
+        .onCommand(ParentDecided.class, this::onParentDecided)
+        .onCommand(SettleBudget.class, this::onSettle)
         .onCommand(ActionFinished.class, this::onActionFinished)
         .onCommand(DeadlineReached.class, this::onDeadline)
         .onCommand(Matched.class, this::onMatched)
@@ -539,6 +561,74 @@ public final class TaskEntity
     return journaling.persist().thenNoReply();
   }
 
+  private ReplyEffect<JournalEntry, TaskState> onReserve(TaskState state, ReserveBudget reserve) {
+    if (state.ledger().reserved().containsKey(reserve.callKey())) {
+      return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
+    }
+    if (state.status().isFinal()) {
+      return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.refused(
+          "task " + taskId + " already finished as " + state.status()));
+    }
+    Optional<String> refusal = state.ledger().refusal(state.budget(), reserve.tokens(), reserve.costUsd(),
+        pendingReservations());
+    if (refusal.isPresent()) {
+      return refuse(state, reserve, refusal.get());
+    }
+    if (state.parentTaskId() != null) {
+      // The parent (and its ancestors) must cover it too; until it answers, it counts here as pending.
+      pendingReservations.put(reserve.callKey(), new BudgetLedger.Reservation(reserve.stepId(), reserve.tokens(),
+          reserve.costUsd()));
+      context.pipeToSelf(deps.budgets().reserve(state.parentTaskId(), reserve.stepId(), reserve.callKey(),
+              reserve.tokens(), reserve.costUsd()),
+          (decision, error) -> new ParentDecided(reserve, error == null ? decision
+              : dev.troupe.runtime.agent.Budgets.Decision.refused("the parent task " + state.parentTaskId()
+                  + " did not confirm the reservation: " + error.getMessage())));
+      return Effect().noReply();
+    }
+    return persist(state, ORCHESTRATOR, new TaskEvent.BudgetReserved(reserve.callKey(), reserve.stepId(),
+        reserve.tokens(), reserve.costUsd()))
+        .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onParentDecided(TaskState state, ParentDecided decided) {
+    pendingReservations.remove(decided.request().callKey());
+    ReserveBudget reserve = decided.request();
+    if (!decided.decision().granted()) {
+      return refuse(state, reserve, "the parent task's budget: " + decided.decision().reason());
+    }
+    return persist(state, ORCHESTRATOR, new TaskEvent.BudgetReserved(reserve.callKey(), reserve.stepId(),
+        reserve.tokens(), reserve.costUsd()))
+        .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> refuse(TaskState state, ReserveBudget reserve, String why) {
+    return persist(state, ORCHESTRATOR, new TaskEvent.BudgetRefused(reserve.callKey(), reserve.stepId(),
+        reserve.tokens(), reserve.costUsd(), why))
+        .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.refused(why));
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> onSettle(TaskState state, SettleBudget settle) {
+    if (!state.ledger().reserved().containsKey(settle.callKey())) {
+      return Effect().noReply(); // settled before (a repeated message)
+    }
+    return persist(state, ORCHESTRATOR, new TaskEvent.BudgetSettled(settle.callKey(), settle.stepId(),
+        settle.tokens(), settle.costUsd()))
+        .thenRun(s -> {
+          if (s.parentTaskId() != null) {
+            deps.budgets().settle(s.parentTaskId(), settle.stepId(), settle.callKey(), settle.tokens(),
+                settle.costUsd());
+          }
+        })
+        .thenNoReply();
+  }
+
+  private BudgetLedger.Reservation pendingReservations() {
+    long tokens = pendingReservations.values().stream().mapToLong(BudgetLedger.Reservation::tokens).sum();
+    java.math.BigDecimal cost = pendingReservations.values().stream().map(BudgetLedger.Reservation::costUsd)
+        .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
+    return new BudgetLedger.Reservation(null, tokens, cost);
+  }
+
   private ReplyEffect<JournalEntry, TaskState> onDeadline(TaskState state, DeadlineReached deadline) {
     if (state.status().isFinal()) {
       return Effect().noReply();
@@ -676,7 +766,8 @@ public final class TaskEntity
     timers.startSingleTimer(stepId, new StepTimedOut(stepId, step.attempts()), stepTimeout(state, step));
     deps.agents().runStep(step.agentId(), new AgentEntity.RunStep(taskId, stepId, step.attempts(),
         step.capability(), step.input() == null ? state.input() : step.input(), state.goal(), state.guidance(),
-        dependencies(state, step), state.tenant(), state.traceId(), reportAdapter));
+        dependencies(state, step), state.tenant(), state.traceId(), reportAdapter,
+        state.budget().isLimited() || state.parentTaskId() != null));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onChildDue(TaskState state, ChildDue due) {
@@ -823,6 +914,16 @@ public final class TaskEntity
       for (int round = 0; round <= state.plan().steps().size() + 1; round++) {
         List<TaskEvent> next = WorkflowPlanner.next(state);
         if (next.isEmpty()) {
+          break;
+        }
+        long planned = next.stream().filter(e -> e instanceof StepPlanned).count();
+        int limit = deps.settings().maxSteps();
+        if (state.steps().size() + planned > limit) {
+          String why = "RUNAWAY: the task would run more than " + limit + " steps (troupe.tasks.max-steps)";
+          TaskState before = state;
+          cancelRuns(before, this, ORCHESTRATOR, why);
+          add(ORCHESTRATOR, new TaskFailed(why, state.usage()));
+          decided.clear(); // nothing it planned in this round starts
           break;
         }
         next.forEach(event -> add(ORCHESTRATOR, event));

@@ -118,6 +118,16 @@ public sealed interface TaskEvent extends DomainEvent {
       String error)
       implements TaskEvent {}
 
+  /** A model call's worst case was reserved against the task's budget before the call. */
+  record BudgetReserved(String callKey, String stepId, long tokens, BigDecimal costUsd) implements TaskEvent {}
+
+  /** What a reserved model call really used; its reservation is released. */
+  record BudgetSettled(String callKey, String stepId, long tokens, BigDecimal costUsd) implements TaskEvent {}
+
+  /** A model call the budget (the task's, or an ancestor's) could not cover: it was not made. */
+  record BudgetRefused(String callKey, String stepId, long tokens, BigDecimal costUsd, String reason)
+      implements TaskEvent {}
+
   /** The task finished with {@code output}; {@code usage} is the whole task's. */
   record TaskCompleted(JsonNode output, Usage usage) implements TaskEvent {}
 

@@ -47,7 +47,8 @@ public record TaskState(
     List<StepState> steps,
     List<Approval> approvals,
     List<String> guidance,
-    ChainHead chainHead) implements TroupeSerializable {
+    ChainHead chainHead,
+    BudgetLedger ledger) implements TroupeSerializable {
 
   public TaskState {
     // Jackson reads a JSON null into a JsonNode field as NullNode; keep "absent" one value.
@@ -57,12 +58,14 @@ public record TaskState(
     steps = steps == null ? List.of() : List.copyOf(steps);
     approvals = approvals == null ? List.of() : List.copyOf(approvals);
     guidance = guidance == null ? List.of() : List.copyOf(guidance);
+    ledger = ledger == null ? BudgetLedger.EMPTY : ledger;
   }
 
   public static TaskState empty(String taskId) {
     return new TaskState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
         Map.of(),
-        Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), List.of(), List.of(), ChainHead.EMPTY);
+        Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), List.of(), List.of(), ChainHead.EMPTY,
+        BudgetLedger.EMPTY);
   }
 
   /** No task was ever submitted under this id. */
@@ -109,12 +112,12 @@ public record TaskState(
       return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.workflow(),
           e.workflowVersion(), null, e.goal(), e.parentTaskId(), e.input(), null, null, entry.stamp().traceId(), at, at,
           e.labels(), new Budget(e.maxTokens(), e.maxCostUsd()), e.deadline(), e.priority(), e.requestHash(),
-          Usage.NONE, List.of(), List.of(), List.of(), chainHead);
+          Usage.NONE, List.of(), List.of(), List.of(), chainHead, ledger);
     }
     if (event instanceof TaskEvent.WorkflowPinned e) {
       return new TaskState(taskId, status, tenant, capability, e.name(), e.version(), e.definition(), goal,
           parentTaskId, input, output, error, traceId, createdAt, updatedAt, labels, budget, deadline, priority,
-          requestHash, usage, steps, approvals, guidance, chainHead);
+          requestHash, usage, steps, approvals, guidance, chainHead, ledger);
     }
     if (event instanceof TaskEvent.StepSkipped e) {
       List<StepState> next = new ArrayList<>(steps);
@@ -186,6 +189,15 @@ public record TaskState(
       List<Approval> next = approvals.stream()
           .map(a -> a.approvalId().equals(e.approvalId()) ? a.withOutcome(what) : a).toList();
       return with(b -> b.approvals = next);
+    }
+    if (event instanceof TaskEvent.BudgetReserved e) {
+      return with(b -> b.ledger = ledger.reserve(e.callKey(), e.stepId(), e.tokens(), e.costUsd()));
+    }
+    if (event instanceof TaskEvent.BudgetSettled e) {
+      return with(b -> b.ledger = ledger.settle(e.callKey(), e.tokens(), e.costUsd()));
+    }
+    if (event instanceof TaskEvent.BudgetRefused) {
+      return this;
     }
     if (event instanceof TaskEvent.TaskCompleted e) {
       return with(b -> b.status = TaskStatus.COMPLETED, b -> b.output = e.output(), b -> b.error = null);
@@ -289,6 +301,7 @@ public record TaskState(
     List<Approval> approvals;
     List<String> guidance;
     ChainHead chainHead;
+    BudgetLedger ledger;
   }
 
   @SafeVarargs
@@ -303,12 +316,13 @@ public record TaskState(
     b.approvals = approvals;
     b.guidance = guidance;
     b.chainHead = chainHead;
+    b.ledger = ledger;
     for (var change : changes) {
       change.accept(b);
     }
     return new TaskState(taskId, b.status, tenant, capability, workflow, workflowVersion, definition, goal,
         parentTaskId, input, b.output, b.error, traceId,
         createdAt, b.updatedAt, labels, budget, deadline, priority, requestHash, b.usage, b.steps, b.approvals,
-        b.guidance, b.chainHead);
+        b.guidance, b.chainHead, b.ledger);
   }
 }

@@ -50,6 +50,12 @@ public final class ScriptedModel implements ModelClient {
   }
 
   @Override
+  public dev.troupe.runtime.model.ModelPricing pricing() {
+    BigDecimal perMillion = usdPer1kTokens.multiply(BigDecimal.valueOf(1000));
+    return new dev.troupe.runtime.model.ModelPricing(perMillion, perMillion);
+  }
+
+  @Override
   public CompletionStage<ModelReply> complete(ModelRequest request) {
     requests.add(request);
     for (Rule rule : rules) {

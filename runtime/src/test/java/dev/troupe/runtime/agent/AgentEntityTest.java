@@ -155,6 +155,21 @@ class AgentEntityTest {
             .thenApply(receipt -> step.attempt() == 1 ? StepOutcome.retryable("lost the answer")
                 : StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
                     JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
+      case "chatty":
+        // A runaway: asks the model again and again, and swallows every failure.
+        CompletionStage<Void> calls = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < 60; i++) {
+          calls = calls.thenCompose(x -> step.model().complete(new ModelRequest("", "again", 10))
+              .handle((reply, error) -> null));
+        }
+        return calls.thenApply(x -> StepOutcome.completed(JsonNodeFactory.instance.objectNode(), 1.0));
+      case "echo-loop":
+        CompletionStage<Void> echoes = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < 5; i++) {
+          echoes = echoes.thenCompose(x -> step.tools().call("test.echo", JsonNodeFactory.instance.objectNode()
+              .put("same", true)).handle((reply, error) -> null));
+        }
+        return echoes.thenApply(x -> StepOutcome.completed(JsonNodeFactory.instance.objectNode(), 1.0));
       case "model":
         return step.model().complete(new ModelRequest("", "hello", 10))
             .thenCompose(reply -> {
@@ -180,11 +195,14 @@ class AgentEntityTest {
     ModelGateway models = ModelGateway.allTiers(model);
     AgentCatalog catalog = new AgentCatalog(List.of(new AgentRegistration(agent, instances)), tools, models);
     AgentSettings settings = new AgentSettings(4, false, List.of(), List.of(), degradeAfter, cooldown,
-        Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery);
+        Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery, 50, 3);
     return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
         new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
-        Clock.systemUTC());
+        Clock.systemUTC(), budgets);
   }
+
+  /** What the budgeted steps of these tests may reserve; unlimited unless a test says otherwise. */
+  private dev.troupe.runtime.agent.Budgets budgets = dev.troupe.runtime.agent.Budgets.UNLIMITED;
 
   private AgentDependencies deps(Agent agent) {
     return deps(agent, 1, 5, Duration.ofSeconds(30), Duration.ofSeconds(2));
@@ -251,6 +269,65 @@ class AgentEntityTest {
     assertEquals("trace-1", accepted.stamp().traceId());
     assertEquals("trace-1", journal(id).get(2).stamp().traceId(), "activity carries the step's trace");
     assertEquals(VerifyReport.ok(8), verify(id));
+  }
+
+  private static AgentEntity.StepReport runBudgeted(ActorRef<AgentEntity.Command> agent, String stepId, String mode) {
+    TestProbe<AgentEntity.StepReport> reply = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-1", stepId, 1, "test.work",
+        JsonNodeFactory.instance.objectNode().put("mode", mode), "goal", List.of(), Map.of(), "default", "trace-1",
+        reply.ref(), true));
+    return reply.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aBudgetedModelCallIsReservedFirstAndSettledAfterAndARefusedOneIsNeverMade() {
+    List<String> ledger = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+    budgets = new Budgets() {
+      @Override
+      public CompletionStage<Decision> reserve(String taskId, String stepId, String callKey, long tokens,
+          BigDecimal costUsd) {
+        ledger.add("reserve " + callKey + " " + tokens + " " + costUsd.stripTrailingZeros().toPlainString());
+        return CompletableFuture.completedFuture(refuse.get() ? Decision.refused("3 of 10 tokens are left")
+            : Decision.GRANTED);
+      }
+
+      @Override
+      public void settle(String taskId, String stepId, String callKey, long tokens, BigDecimal costUsd) {
+        ledger.add("settle " + callKey + " " + tokens + " " + costUsd.stripTrailingZeros().toPlainString());
+      }
+    };
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(AgentLimits.DEFAULT)));
+    assertInstanceOf(StepOutcome.Completed.class, runBudgeted(agent, "task-1.a", "model").outcome());
+    // Worst case: "hello" is 2 tokens by length, plus the 10 the request allows out, at $1 per 1k.
+    assertEquals(List.of("reserve task-1.a#1/model-1 12 0.012", "settle task-1.a#1/model-1 3 0.003"), ledger);
+
+    refuse.set(true);
+    AgentEntity.StepReport refused = runBudgeted(agent, "task-1.b", "model");
+    StepOutcome.Failed failed = assertInstanceOf(StepOutcome.Failed.class, refused.outcome());
+    assertEquals(false, failed.retryable());
+    assertEquals("BUDGET_EXCEEDED: 3 of 10 tokens are left", failed.reason());
+    assertEquals(0, refused.usage().tokens(), "the model was not called");
+    AgentEvent.ModelCalled notCalled = (AgentEvent.ModelCalled) refused.activity().get(0);
+    assertEquals("BUDGET_EXCEEDED: 3 of 10 tokens are left", notCalled.error());
+  }
+
+  @Test
+  void aStepThatCallsTheModelTooOftenOrRepeatsAToolCallIsStoppedForGood() {
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(AgentLimits.DEFAULT)));
+    StepOutcome.Failed chatty = assertInstanceOf(StepOutcome.Failed.class,
+        run(agent, "task-1.c", 1, "chatty").outcome());
+    assertEquals("RUNAWAY: the step made more than 50 model calls", chatty.reason());
+    assertEquals(false, chatty.retryable());
+
+    AgentEntity.StepReport looping = run(agent, "task-1.d", 1, "echo-loop");
+    StepOutcome.Failed loop = assertInstanceOf(StepOutcome.Failed.class, looping.outcome());
+    assertEquals("RUNAWAY: tool test.echo was called 4 times with the same input in one step (the limit is 3)",
+        loop.reason());
+    assertEquals(3, looping.activity().stream().filter(e -> e instanceof AgentEvent.ToolCalled t
+        && t.outcome().equals("ok")).count(), "the fourth identical call was refused, not made");
   }
 
   @Test

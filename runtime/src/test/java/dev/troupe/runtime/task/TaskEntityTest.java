@@ -97,6 +97,9 @@ class TaskEntityTest {
     };
   }
 
+  /** The parent task's budget, for tasks submitted with a parent. */
+  private dev.troupe.runtime.agent.Budgets parent = dev.troupe.runtime.agent.Budgets.UNLIMITED;
+
   private TestProbe<AgentEntity.RunStep> agentA;
   private TestProbe<AgentEntity.RunStep> agentB;
   private TestProbe<ClusterSharding.ShardCommand> shard;
@@ -140,7 +143,7 @@ class TaskEntityTest {
     ChildTasks noChildren = (id, workflow, input, tenant, parent, trace) ->
         java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no child tasks here"));
     TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, noChildren,
-        tools, new AuditChain(HASHER), Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool());
+        tools, new AuditChain(HASHER), Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool(), parent);
     return TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps);
   }
 
@@ -718,5 +721,106 @@ class TaskEntityTest {
         new TaskEvent.ApprovalGranted(approval.approvalId(), approval.stepId(), null));
     PersistenceTestKit.create(kit.system()).persistForRecovery(TaskClient.persistenceId(taskId),
         List.<Object>copyOf(batch.entries()));
+  }
+
+  private static TaskRequest budgeted(Long maxTokens, String maxCostUsd, String parentTaskId) {
+    JsonNode input = JsonNodeFactory.instance.objectNode().put("text", "Hello there.");
+    return TaskRequest.forCapability("default", "text.summarize", "greet", parentTaskId, input,
+        new Budget(maxTokens, maxCostUsd == null ? null : new BigDecimal(maxCostUsd)), null, null, Map.of(), "h-b");
+  }
+
+  private dev.troupe.runtime.agent.Budgets.Decision reserve(
+      EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity, String key, long tokens,
+      String cost) {
+    return entity.<dev.troupe.runtime.agent.Budgets.Decision>runCommand(r -> new TaskEntity.ReserveBudget(
+        taskId + ".main", key, tokens, new BigDecimal(cost), r)).reply();
+  }
+
+  @Test
+  void reservationsAreJournaledAndAPastTheBudgetOneIsRefusedUntilSettlementFreesIt() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, budgeted(100L, "0.05", null));
+    AgentEntity.RunStep run = agentA.expectMessageClass(AgentEntity.RunStep.class);
+    assertTrue(run.budgeted(), "a task with a budget meters its steps' model calls");
+
+    assertTrue(reserve(entity, "k1", 60, "0.01").granted());
+    assertTrue(reserve(entity, "k1", 60, "0.01").granted(), "a redelivered call keeps its one reservation");
+    var refused = reserve(entity, "k2", 50, "0.01");
+    assertEquals(false, refused.granted());
+    assertEquals("the call may use up to 50 tokens and 40 of the task's 100 are left", refused.reason());
+    var tooCostly = reserve(entity, "k3", 10, "0.045");
+    assertEquals(false, tooCostly.granted());
+    assertTrue(tooCostly.reason().contains("0.04 of the task's 0.05 USD are left"), tooCostly.reason());
+
+    entity.runCommand(new TaskEntity.SettleBudget(taskId + ".main", "k1", 12, new BigDecimal("0.002")));
+    TaskState settled = awaitState(entity, s -> s.ledger().reserved().isEmpty());
+    assertEquals(12, settled.ledger().spentTokens());
+    assertTrue(reserve(entity, "k2", 50, "0.01").granted(), "the settled call used less than it reserved");
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "BudgetReserved", "BudgetRefused",
+        "BudgetRefused", "BudgetSettled", "BudgetReserved"), journalTypes());
+    assertTrue(verifyJournal().ok());
+  }
+
+  @Test
+  void aTaskWithoutABudgetOrParentDoesNotMeterItsSteps() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    assertEquals(false, agentA.expectMessageClass(AgentEntity.RunStep.class).budgeted());
+  }
+
+  @Test
+  void aChildTaskDrawsFromItsParentsBudgetFirst() {
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    parent = new dev.troupe.runtime.agent.Budgets() {
+      @Override
+      public java.util.concurrent.CompletionStage<Decision> reserve(String taskId, String stepId, String callKey,
+          long tokens, BigDecimal costUsd) {
+        asked.add("reserve " + taskId + " " + callKey + " " + tokens);
+        return java.util.concurrent.CompletableFuture.completedFuture(tokens > 30
+            ? Decision.refused("20 of the task's 50 are left") : Decision.GRANTED);
+      }
+
+      @Override
+      public void settle(String taskId, String stepId, String callKey, long tokens, BigDecimal costUsd) {
+        asked.add("settle " + taskId + " " + callKey + " " + tokens);
+      }
+    };
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, budgeted(null, null, "tsk_parent"));
+    assertTrue(agentA.expectMessageClass(AgentEntity.RunStep.class).budgeted(), "the parent may have a budget");
+
+    assertTrue(reserve(entity, "c1", 30, "0").granted());
+    var refused = reserve(entity, "c2", 40, "0");
+    assertEquals("the parent task's budget: 20 of the task's 50 are left", refused.reason());
+    entity.runCommand(new TaskEntity.SettleBudget(taskId + ".main", "c1", 25, BigDecimal.ZERO));
+    awaitState(entity, s -> s.ledger().reserved().isEmpty());
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (asked.size() < 3 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(List.of("reserve tsk_parent c1 30", "reserve tsk_parent c2 40", "settle tsk_parent c1 25"), asked);
+  }
+
+  @Test
+  void aTaskThatWouldRunMoreStepsThanTheLimitFailsAsARunaway() {
+    var definition = dev.troupe.runtime.workflow.Workflow.builder("wide")
+        .step("one", "text.summarize").done()
+        .step("fan", "text.summarize").after("one").forEach("${input.items}", "item",
+            dev.troupe.runtime.workflow.JoinPolicy.ALL, null).done()
+        .build();
+    JsonNode input = JsonNodeFactory.instance.objectNode().set("items",
+        JsonNodeFactory.instance.arrayNode().add(1).add(2).add(3));
+    TaskRequest wide = new TaskRequest("default", null, new PinnedWorkflow("wide", 1, definition), null, null, input,
+        null, null, null, Map.of(), "h-wide");
+    var entity = entity(new TaskSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(20), Duration.ofMinutes(5), 100,
+        Duration.ofSeconds(3), Duration.ofHours(1), TaskSettings.RetriesExhausted.FAIL,
+        TaskSettings.ApprovalExpiry.REJECT, 3));
+    submit(entity, wide);
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1", summary("first", 1.0));
+    TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
+    assertEquals("RUNAWAY: the task would run more than 3 steps (troupe.tasks.max-steps)", failed.error());
+    assertEquals(1, failed.steps().size(), "none of the fan-out was planned");
+    agentA.expectNoMessage(Duration.ofMillis(200));
+    agentB.expectNoMessage(Duration.ofMillis(10));
   }
 }
