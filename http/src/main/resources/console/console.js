@@ -124,16 +124,19 @@ function approvalCard(approval) {
   const comment = el("textarea", { id: commentId, rows: "2", name: "comment",
     oninput: (e) => drafts.set(id, e.target.value) });
   comment.value = drafts.get(id) || "";
-  const title = el("h3", { id: "title-" + id, text: approval.action.tool });
-  if (!approval.action.reversible) title.append(el("span", { className: "badge", text: "irreversible" }));
+  const review = approval.kind === "review";
+  const what = review ? "Review the output of step " + approval.stepId : approval.action.tool;
+  const title = el("h3", { id: "title-" + id, text: what });
+  if (!review && !approval.action.reversible) title.append(el("span", { className: "badge", text: "irreversible" }));
   return el("article", { className: "approval", "aria-labelledby": "title-" + id, "data-approval-id": id },
     title,
     el("p", { className: "reason", text: approval.reason }),
     el("p", { className: "meta",
-      text: "Proposed by " + approval.agentId + " for task " + approval.taskId + ", step " + approval.stepId
+      text: (review ? "Confidence " + approval.confidence + " from " : "Proposed by ") + approval.agentId + " for task " + approval.taskId + ", step " + approval.stepId
         + " · requested " + when(approval.requestedAt) + " · expires " + when(approval.expiresAt) }),
-    el("pre", { className: "input", "aria-label": "Exact input of " + approval.action.tool,
-      text: JSON.stringify(approval.action.input, null, 2) }),
+    el("pre", { className: "input",
+      "aria-label": review ? "Output to review" : "Exact input of " + approval.action.tool,
+      text: JSON.stringify(review ? approval.output : approval.action.input, null, 2) }),
     el("label", { for: commentId, text: "Comment (optional)" }),
     comment,
     el("div", { className: "actions" },
@@ -154,8 +157,8 @@ async function decide(approval, verb, button) {
   });
   if (result.status === 200) {
     drafts.delete(approval.approvalId);
-    say((verb === "approve" ? "Approved " : "Rejected ") + approval.action.tool + " for task " + approval.taskId
-      + ".");
+    const what = approval.kind === "review" ? "the output of step " + approval.stepId : approval.action.tool;
+    say((verb === "approve" ? "Approved " : "Rejected ") + what + " for task " + approval.taskId + ".");
   } else {
     say(problem(result), true);
   }
@@ -199,7 +202,7 @@ async function loadTask(taskId) {
     el("td", { className: "num", text: String(step.attempts) }), el("td", { className: "num", text: String(step.tokens) }),
     el("td", { className: "num", text: String(step.costUsd) }), el("td", { text: step.error || "" }))));
   $("task-approvals").replaceChildren(...(task.approvals || []).map((a) => el("li", {
-    text: a.action.tool + ": " + a.status + (a.decidedBy ? " by " + a.decidedBy : "")
+    text: (a.kind === "review" ? "review of " + a.stepId : a.action.tool) + ": " + a.status + (a.decidedBy ? " by " + a.decidedBy : "")
       + (a.decidedAt ? " at " + when(a.decidedAt) : "") + (a.comment ? " — “" + a.comment + "”" : "")
       + (a.outcome ? " (" + a.outcome + ")" : "") })));
 }

@@ -4,31 +4,39 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 
 /**
- * An action an agent proposed that waits on (or waited on) a human. {@code decidedBy} is the key
- * name of the approver (or {@code system} for an expiry); {@code outcome} says what followed.
+ * An action an agent proposed, or a step output to review, that waits on (or waited on) a human.
+ * {@code decidedBy} is the key name of the approver (or {@code system} for an expiry);
+ * {@code outcome} says what followed.
  */
 public record Approval(
     String approvalId, String stepId, String agentId, int attempt, String tool, JsonNode input, boolean reversible,
     String reason, Instant requestedAt, Instant expiresAt, ApprovalStatus status, String decidedBy,
-    Instant decidedAt, String comment, String outcome) {
+    Instant decidedAt, String comment, String outcome, String kind, Double confidence) {
 
   public Approval {
     input = JsonValues.absentAsNull(input);
     status = status == null ? ApprovalStatus.PENDING : status;
+    kind = kind == null ? TaskEvent.ApprovalRequested.ACTION : kind;
   }
 
   static Approval requested(TaskEvent.ApprovalRequested e, Instant at) {
     return new Approval(e.approvalId(), e.stepId(), e.agentId(), e.attempt(), e.tool(), e.input(), e.reversible(),
-        e.reason(), at, e.expiresAt(), ApprovalStatus.PENDING, null, null, null, null);
+        e.reason(), at, e.expiresAt(), ApprovalStatus.PENDING, null, null, null, null, e.kind(), e.confidence());
+  }
+
+  /** A review of a step's output ({@code input}), rather than a proposed action. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean isReview() {
+    return TaskEvent.ApprovalRequested.REVIEW.equals(kind);
   }
 
   Approval decided(ApprovalStatus next, String by, Instant at, String withComment, String what) {
     return new Approval(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, requestedAt, expiresAt,
-        next, by, at, withComment, what);
+        next, by, at, withComment, what, kind, confidence);
   }
 
   Approval withOutcome(String what) {
     return new Approval(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, requestedAt, expiresAt,
-        status, decidedBy, decidedAt, comment, what);
+        status, decidedBy, decidedAt, comment, what, kind, confidence);
   }
 }

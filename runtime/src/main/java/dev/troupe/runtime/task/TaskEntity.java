@@ -373,6 +373,17 @@ public final class TaskEntity
     if (report.outcome() instanceof StepOutcome.Completed done) {
       timers.cancel(report.stepId());
       Journaling journaling = withActivity(state, report);
+      Optional<String> review = reviewReason(state, step.get(), done.confidence());
+      if (review.isPresent()) {
+        // A human sees the output before it feeds the next step.
+        String approvalId = ApprovalIds.of(taskId, report.stepId(), report.attempt());
+        journaling.add(agent, new ApprovalRequested(approvalId, report.stepId(), report.agentId(), report.attempt(),
+            null, done.output(), true, review.get(),
+            deps.clock().instant().plus(deps.settings().approvalExpiry()), report.usage(), report.latencyMs(),
+            ApprovalRequested.REVIEW, done.confidence()));
+        return journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(this::scheduleExpiry))
+            .thenNoReply();
+      }
       journaling.add(agent, new StepCompleted(report.stepId(), report.agentId(), report.attempt(), done.output(),
           done.confidence(), report.usage(), report.latencyMs()));
       return journaling.planAndPersist().thenNoReply();
@@ -495,7 +506,15 @@ public final class TaskEntity
     timers.cancel(expiryTimer(approvalId));
     Journaling journaling = new Journaling(state, state.traceId());
     EffectBuilder<JournalEntry, TaskState> effect;
-    if (decide.decision() == Decision.APPROVE) {
+    if (decide.decision() == Decision.APPROVE && approval.get().isReview()) {
+      // The reviewed output is the step's output, as the agent reported it.
+      Approval reviewed = approval.get();
+      journaling.add(decide.by(), new TaskEvent.ApprovalGranted(approvalId, reviewed.stepId(), decide.comment()));
+      journaling.add(AuditActor.agent(reviewed.agentId()), new StepCompleted(reviewed.stepId(), reviewed.agentId(),
+          reviewed.attempt(), reviewed.input(), reviewed.confidence() == null ? 1.0 : reviewed.confidence(),
+          Usage.NONE, 0));
+      effect = journaling.planAndPersist();
+    } else if (decide.decision() == Decision.APPROVE) {
       journaling.add(decide.by(), new TaskEvent.ApprovalGranted(approvalId, approval.get().stepId(),
           decide.comment()));
       effect = journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(a -> runApprovedAction(a, false)));
@@ -524,6 +543,27 @@ public final class TaskEntity
     journaling.add(ORCHESTRATOR, new TaskEvent.ApprovalExpired(expired.approvalId(), expired.stepId(), "reject",
         rejectPolicy(state, expired)));
     return journaling.planAndPersist().thenNoReply();
+  }
+
+  /**
+   * Why a completed step's output must be reviewed by a human first, if it must: the step is
+   * marked for review, or its confidence is below the step's (or else the workflow's) threshold.
+   */
+  private static Optional<String> reviewReason(TaskState state, StepState step, double confidence) {
+    Optional<dev.troupe.runtime.workflow.WorkflowStep> definition = state.plan().step(step.name());
+    if (definition.isEmpty()) {
+      return Optional.empty(); // a planned subtask: its planning step's settings do not apply to it
+    }
+    if (definition.get().needsReview()) {
+      return Optional.of("step " + step.name() + " is marked for human review");
+    }
+    Double threshold = definition.get().minConfidence() != null ? definition.get().minConfidence()
+        : state.plan().minConfidence();
+    if (threshold != null && confidence < threshold) {
+      return Optional.of("the agent's confidence " + confidence + " is below the threshold " + threshold
+          + " of step " + step.name());
+    }
+    return Optional.empty();
   }
 
   private static dev.troupe.runtime.workflow.RejectPolicy rejectPolicy(TaskState state, Approval approval) {

@@ -83,12 +83,27 @@ public sealed interface TaskEvent extends DomainEvent {
       implements TaskEvent {}
 
   /**
-   * The agent proposed an action that needs a human's approval; nothing runs until it is given.
+   * Something waits for a human: an action the agent proposed (nothing runs until it is approved),
+   * or, for a review, the step's output (it feeds the next step only once approved).
    */
   record ApprovalRequested(
       String approvalId, String stepId, String agentId, int attempt, String tool, JsonNode input, boolean reversible,
-      String reason, Instant expiresAt, Usage usage, long durationMs)
-      implements TaskEvent {}
+      String reason, Instant expiresAt, Usage usage, long durationMs, String kind, Double confidence)
+      implements TaskEvent {
+    /** {@value #ACTION}: a proposed tool call; {@value #REVIEW}: a step's output, {@code input}, to review. */
+    public static final String ACTION = "action";
+    public static final String REVIEW = "review";
+
+    public ApprovalRequested {
+      kind = kind == null ? ACTION : kind; // events written before reviews existed
+    }
+
+    public ApprovalRequested(String approvalId, String stepId, String agentId, int attempt, String tool,
+        JsonNode input, boolean reversible, String reason, Instant expiresAt, Usage usage, long durationMs) {
+      this(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, expiresAt, usage, durationMs, ACTION,
+          null);
+    }
+  }
 
   /**
    * A human approved the proposed action (the stamp says who). The runtime now runs exactly that

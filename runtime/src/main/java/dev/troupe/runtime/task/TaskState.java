@@ -277,7 +277,7 @@ public record TaskState(
       return Optional.empty();
     }
     return approvals.stream().filter(a -> a.stepId().equals(step.stepId()) && a.attempt() == step.attempts()
-        && a.status() == ApprovalStatus.APPROVED).reduce((first, second) -> second);
+        && a.status() == ApprovalStatus.APPROVED && !a.isReview()).reduce((first, second) -> second);
   }
 
   private List<StepState> replaceStep(String stepId, UnaryOperator<StepState> change) {

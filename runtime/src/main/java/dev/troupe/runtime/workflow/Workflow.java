@@ -44,6 +44,7 @@ public final class Workflow {
     private final List<WorkflowStep> steps = new ArrayList<>();
     private JsonNode output;
     private Trigger trigger;
+    private Double minConfidence;
 
     private Builder(String name) {
       this.name = name;
@@ -58,6 +59,12 @@ public final class Workflow {
       return new StepBuilder(this, id, capability);
     }
 
+    /** Outputs reported with a lower confidence go to a human review before they feed the next step. */
+    public Builder minConfidence(double threshold) {
+      this.minConfidence = threshold;
+      return this;
+    }
+
     public Builder output(String template) {
       this.output = json(template);
       return this;
@@ -70,7 +77,7 @@ public final class Workflow {
     }
 
     public WorkflowDefinition build() {
-      return new WorkflowDefinition(name, description, steps, output, trigger);
+      return new WorkflowDefinition(name, description, steps, output, trigger, minConfidence);
     }
   }
 
@@ -87,6 +94,8 @@ public final class Workflow {
     private Duration timeout;
     private Boolean plans;
     private RejectPolicy onReject;
+    private Boolean review;
+    private Double minConfidence;
 
     private StepBuilder(Builder workflow, String id, String capability) {
       this.workflow = workflow;
@@ -136,9 +145,21 @@ public final class Workflow {
       return this;
     }
 
+    /** A human reviews (approves) the step's output before it feeds the next step. */
+    public StepBuilder review() {
+      this.review = true;
+      return this;
+    }
+
+    /** This step's confidence threshold, instead of the workflow's. */
+    public StepBuilder minConfidence(double threshold) {
+      this.minConfidence = threshold;
+      return this;
+    }
+
     public Builder done() {
       workflow.steps.add(new WorkflowStep(id, capability, input, after, when, forEach, loop, timeout, plans,
-          onReject));
+          onReject, review, minConfidence));
       return workflow;
     }
   }

@@ -20,18 +20,31 @@ import java.util.List;
  * @param plans the step's agent is a planner: its output is a plan ({@link SubtaskPlan}) whose
  *     subtasks the runtime runs; the step's output is then {@code {"plan": ..., "results": {id: output}}}
  * @param onReject what a rejected proposal of this step's agent does to the step (default: fail)
+ * @param review a human reviews (approves) the step's output before it feeds the next step
+ * @param minConfidence this step's confidence threshold, instead of the workflow's: an output
+ *     reported with a lower confidence goes to a human review
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WorkflowStep(
     String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach, Loop loop,
-    Duration timeout, Boolean plans, RejectPolicy onReject) {
+    Duration timeout, Boolean plans, RejectPolicy onReject, Boolean review, Double minConfidence) {
   public WorkflowStep {
     after = after == null ? List.of() : List.copyOf(after);
   }
 
   public WorkflowStep(String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach,
       Loop loop, Duration timeout, Boolean plans) {
-    this(id, capability, input, after, when, forEach, loop, timeout, plans, null);
+    this(id, capability, input, after, when, forEach, loop, timeout, plans, null, null, null);
+  }
+
+  public WorkflowStep(String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach,
+      Loop loop, Duration timeout, Boolean plans, RejectPolicy onReject) {
+    this(id, capability, input, after, when, forEach, loop, timeout, plans, onReject, null, null);
+  }
+
+  /** Whether a human must always review this step's output. */
+  public boolean needsReview() {
+    return Boolean.TRUE.equals(review);
   }
 
   public WorkflowStep(String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach,

@@ -30,6 +30,7 @@ public final class WorkflowValidator {
     if (definition.name() == null || !NAME.matcher(definition.name()).matches()) {
       problems.add("name: must be 1..63 of a-z 0-9 - starting with a letter, was '" + definition.name() + "'");
     }
+    checkThreshold(definition.minConfidence(), "minConfidence", problems);
     List<WorkflowStep> steps = definition.steps();
     if (steps.isEmpty()) {
       problems.add("steps: a workflow needs at least one step");
@@ -146,6 +147,13 @@ public final class WorkflowValidator {
     if (step.timeout() != null && (step.timeout().isNegative() || step.timeout().isZero()
         || step.timeout().compareTo(MAX_TIMEOUT) > 0)) {
       problems.add(at + ".timeout: must be positive and at most " + MAX_TIMEOUT + ", was " + step.timeout());
+    }
+    checkThreshold(step.minConfidence(), at + ".minConfidence", problems);
+  }
+
+  private static void checkThreshold(Double threshold, String at, List<String> problems) {
+    if (threshold != null && (threshold.isNaN() || threshold < 0 || threshold > 1)) {
+      problems.add(at + ": must be from 0 to 1, was " + threshold);
     }
   }
 

@@ -823,4 +823,51 @@ class TaskEntityTest {
     agentA.expectNoMessage(Duration.ofMillis(200));
     agentB.expectNoMessage(Duration.ofMillis(10));
   }
+
+  private static TaskRequest workflowTask(dev.troupe.runtime.workflow.WorkflowDefinition definition) {
+    JsonNode input = JsonNodeFactory.instance.objectNode().put("text", "Hello there.");
+    return new TaskRequest("default", null, new PinnedWorkflow(definition.name(), 1, definition), null, null, input,
+        null, null, null, Map.of(), "h-" + definition.name());
+  }
+
+  @Test
+  void anOutputBelowTheConfidenceThresholdWaitsForAHumanReviewBeforeItFeedsTheNextStep() {
+    registry.tell(new MarketplaceRegistry.Withdraw("summarizer-2", "only one agent offers it in this test"));
+    var definition = dev.troupe.runtime.workflow.Workflow.builder("careful").minConfidence(0.8)
+        .step("draft", "text.summarize").done()
+        .step("final", "text.summarize").after("draft").input("{\"text\": \"${steps.draft.output.summary}\"}").done()
+        .build();
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, workflowTask(definition));
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1", summary("unsure", 0.5));
+
+    TaskState waiting = awaitState(entity, s -> s.status() == TaskStatus.WAITING_APPROVAL);
+    Approval review = waiting.approvals().get(0);
+    assertTrue(review.isReview());
+    assertEquals("unsure", review.input().get("summary").asText());
+    assertEquals("the agent's confidence 0.5 is below the threshold 0.8 of step draft", review.reason());
+    agentA.expectNoMessage(Duration.ofMillis(200)); // the next step does not start on an unreviewed output
+    agentB.expectNoMessage(Duration.ofMillis(10));
+
+    decide(entity, review.approvalId(), TaskEntity.Decision.APPROVE, "it is fine");
+    AgentEntity.RunStep next = agentA.expectMessageClass(AgentEntity.RunStep.class, Duration.ofSeconds(3));
+    assertEquals("unsure", next.input().get("text").asText(), "the reviewed output feeds the next step");
+    report(next, "summarizer-1", summary("sure", 0.95));
+    TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
+    assertEquals(0.5, done.steps().get(0).confidence());
+  }
+
+  @Test
+  void aStepMarkedForReviewAlwaysWaitsAndARejectedReviewFailsIt() {
+    var definition = dev.troupe.runtime.workflow.Workflow.builder("reviewed")
+        .step("draft", "text.summarize").review().done().build();
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, workflowTask(definition));
+    report(agentA.expectMessageClass(AgentEntity.RunStep.class), "summarizer-1", summary("confident", 1.0));
+    Approval review = awaitState(entity, s -> s.status() == TaskStatus.WAITING_APPROVAL).approvals().get(0);
+    assertEquals("step draft is marked for human review", review.reason());
+    decide(entity, review.approvalId(), TaskEntity.Decision.REJECT, "too vague");
+    TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
+    assertTrue(failed.error().contains("rejected by bob: too vague"), failed.error());
+  }
 }
