@@ -17,7 +17,8 @@ public record TroupeSettings(
     TaskSettings tasks,
     AgentSettings agents,
     SupervisionSettings supervision,
-    JournalSettings journal) {
+    JournalSettings journal,
+    RedactionSettings redaction) {
 
   public static final String ROOT = "troupe";
 
@@ -31,7 +32,8 @@ public record TroupeSettings(
         TaskSettings.create(troupe.child("tasks")),
         AgentSettings.create(troupe.child("agents")),
         SupervisionSettings.create(troupe.child("supervision")),
-        JournalSettings.create(troupe.child("journal")));
+        JournalSettings.create(troupe.child("journal")),
+        RedactionSettings.create(troupe.child("redaction")));
   }
 
   /**
@@ -69,7 +71,7 @@ public record TroupeSettings(
 
   /** The same settings with other HTTP settings (tests bind to an ephemeral port this way). */
   public TroupeSettings withHttp(HttpSettings newHttp) {
-    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal);
+    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction);
   }
 
   private static Path dataDir(ConfigReader troupe) {

@@ -141,7 +141,7 @@ final class TaskRoutes extends AllDirectives {
       }
       // Another tenant's task does not exist for this caller: 404, never 403.
       if (reply instanceof TaskEntity.Found found && found.task().tenant().equals(principal.tenant())) {
-        return json(StatusCodes.OK, TaskViews.TaskView.of(found.task()));
+        return json(StatusCodes.OK, TaskViews.TaskView.of(found.task(), runtime.redactor()));
       }
       return notFound(taskId);
     }, executor);
@@ -164,7 +164,7 @@ final class TaskRoutes extends AllDirectives {
       }
       return runtime.tasks().cancel(taskId, "cancelled by " + principal.keyName(), principal.asAuditActor())
           .thenApply(cancelled -> cancelled instanceof TaskEntity.Cancelled done
-              ? json(StatusCodes.OK, TaskViews.TaskView.of(done.task()))
+              ? json(StatusCodes.OK, TaskViews.TaskView.of(done.task(), runtime.redactor()))
               : Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already finished as "
                   + ((TaskEntity.AlreadyFinished) cancelled).task().status(), instance));
     }, executor).exceptionally(TaskRoutes::unavailable);
@@ -210,7 +210,7 @@ final class TaskRoutes extends AllDirectives {
           return runtime.tasks().giveGuidance(taskId, parsed.text(), principal.asAuditActor())
               .thenApply(given -> {
                 if (given instanceof TaskEntity.GuidanceAccepted accepted) {
-                  return json(StatusCodes.ACCEPTED, TaskViews.TaskView.of(accepted.task()));
+                  return json(StatusCodes.ACCEPTED, TaskViews.TaskView.of(accepted.task(), runtime.redactor()));
                 }
                 if (given instanceof TaskEntity.TooMuchGuidance tooMuch) {
                   return Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already has "
@@ -263,8 +263,10 @@ final class TaskRoutes extends AllDirectives {
                 .takeWhile(envelope -> !isFinal(((JournalEntry) envelope.event()).event()), true)
                 .map(envelope -> {
                   JournalEntry entry = (JournalEntry) envelope.event();
+                  // Clients watching progress see what GET shows them: masked.
                   return ByteString.fromString("id: " + envelope.sequenceNr() + "\nevent: " + entry.eventType()
-                      + "\ndata: " + views.view(envelope.sequenceNr(), entry) + "\n\n");
+                      + "\ndata: " + runtime.redactor().redact(views.view(envelope.sequenceNr(), entry)).json()
+                      + "\n\n");
                 })
                 .keepAlive(http.sseHeartbeat(), () -> HEARTBEAT);
         return complete(HttpResponse.create().withEntity(

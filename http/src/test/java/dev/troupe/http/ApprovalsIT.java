@@ -211,6 +211,18 @@ class ApprovalsIT {
     try (Stream<Path> outbox = Files.list(dataDir.resolve("outbox"))) {
       assertEquals(1, outbox.count(), "only the approved message was sent");
     }
+    // Redaction: the approver saw the real address; the journaled call and the client's view are masked.
+    JsonNode ran = null;
+    for (JsonNode event : json(server.get("/v1/audit/tasks/" + outreach, AUDITOR)).get("events")) {
+      if (event.get("type").asText().equals("ApprovedActionRan")) {
+        ran = event.get("event");
+      }
+    }
+    assertEquals("[REDACTED:email]", ran.get("input").get("to").asText());
+    assertEquals("input: email x1", ran.get("redactions").get(0).asText());
+    String clientView = server.get("/v1/tasks/" + outreach, SUBMITTER).body();
+    assertTrue(!clientView.contains("a@acme.test") && !clientView.contains("b@acme.test"), clientView);
+    assertTrue(clientView.contains("[REDACTED:email]"), clientView);
 
     String onboarding = onboard("Acme Ltd");
     String billing = pendingOf(onboarding, 1).get(0).get("approvalId").asText();

@@ -12,6 +12,7 @@ import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskBudgets;
+import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.task.ChildWorkflows;
@@ -66,12 +67,14 @@ public final class TroupeRuntime {
   private final ClusterSharding sharding;
   private final WorkflowClient workflows;
   private final TaskDirectory directory;
+  private final Redactor redactor;
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
       ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows,
       TaskDirectory directory) {
     this.workflows = workflows;
     this.directory = directory;
+    this.redactor = Redactor.of(settings.redaction());
     this.settings = settings;
     this.catalog = catalog;
     this.tasks = tasks;
@@ -132,10 +135,11 @@ public final class TroupeRuntime {
           AuditChain chain = new AuditChain(audit.hasher());
           TaskClient taskClient = new TaskClient(sharding, settings.http().requestTimeout());
           TaskBudgets budgets = new TaskBudgets(sharding, settings.http().requestTimeout());
+          Redactor redactor = Redactor.of(settings.redaction());
           Duration stepTimeout = settings.tasks().stepTimeout();
           AgentDependencies agentDeps = new AgentDependencies(catalog, components.models(), tools, agentExecutor,
               topic, new TaskDelegator(taskClient, stepTimeout, agentExecutor), agentSettings, stepTimeout,
-              settings.supervision(), chain, clock, budgets);
+              settings.supervision(), chain, clock, budgets, redactor);
           sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
@@ -147,7 +151,7 @@ public final class TroupeRuntime {
                   .thenApply(names -> names.stream().sorted().toList()));
           TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
               (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
-              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock, agentExecutor, budgets);
+              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock, agentExecutor, budgets, redactor);
           sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           sharding.init(Entity.of(WorkflowEntity.ENTITY_TYPE_KEY,
@@ -222,6 +226,11 @@ public final class TroupeRuntime {
 
   public TaskClient tasks() {
     return tasks;
+  }
+
+  /** What is masked in what clients are shown (and in journaled tool calls). */
+  public Redactor redactor() {
+    return redactor;
   }
 
   /** Task and approval lists, per tenant (a read side that trails the journal slightly). */

@@ -28,4 +28,14 @@ public record ApprovalView(
         approval.requestedAt(), approval.expiresAt(), approval.status().name(), approval.decidedBy(),
         approval.decidedAt(), approval.comment(), approval.outcome());
   }
+
+  /** For views that mask what clients see (a task's own view); approvers see the exact action. */
+  static ApprovalView redacted(ApprovalView view, dev.troupe.runtime.guard.Redactor redactor) {
+    Action action = view.action() == null ? null
+        : new Action(view.action().tool(), redactor.redact(view.action().input()).json(), view.action().reversible());
+    return new ApprovalView(view.approvalId(), view.taskId(), view.stepId(), view.agentId(), view.kind(), action,
+        redactor.redact(view.output()).json(), view.confidence(), redactor.redactText(view.reason()),
+        view.requestedAt(), view.expiresAt(), view.status(), view.decidedBy(), view.decidedAt(),
+        redactor.redactText(view.comment()), redactor.redactText(view.outcome()));
+  }
 }

@@ -58,6 +58,28 @@ public final class TaskViews {
       String error, String traceId, Instant createdAt, Instant updatedAt, Map<String, String> labels,
       UsageView usage, BudgetView budget, String deadline, String priority, List<StepView> steps,
       List<String> pendingApprovals, List<ApprovalView> approvals, List<String> guidance) {
+    /**
+     * The task as a client sees it: its output, step outputs and proposed actions masked by
+     * {@code redactor} (the journal keeps the step outputs, which later steps need).
+     */
+    public static TaskView of(TaskState task, dev.troupe.runtime.guard.Redactor redactor) {
+      TaskView view = of(task);
+      if (!redactor.isEnabled()) {
+        return view;
+      }
+      return new TaskView(view.taskId(), view.status(), view.capability(), view.workflow(), view.goal(),
+          view.parentTaskId(), redactor.redact(view.input()).json(), redactor.redact(view.output()).json(),
+          redactor.redactText(view.error()), view.traceId(), view.createdAt(), view.updatedAt(), view.labels(),
+          view.usage(), view.budget(),
+          view.deadline(), view.priority(), view.steps().stream().map(step -> new StepView(step.stepId(), step.name(),
+              step.capability(), step.agentId(), step.status(), step.attempts(), step.startedAt(), step.endedAt(),
+              step.tokens(), step.costUsd(), step.confidence(), redactor.redact(step.output()).json(),
+              redactor.redactText(step.error())))
+              .toList(),
+          view.pendingApprovals(), view.approvals().stream().map(a -> ApprovalView.redacted(a, redactor)).toList(),
+          view.guidance().stream().map(redactor::redactText).toList());
+    }
+
     public static TaskView of(TaskState task) {
       String workflow = task.workflow() == null ? null : task.workflow() + "@" + task.workflowVersion();
       return new TaskView(task.taskId(), task.status().name(), task.capability(), workflow, task.goal(),

@@ -25,4 +25,5 @@ public record AgentDependencies(
     SupervisionSettings supervision,
     AuditChain chain,
     Clock clock,
-    Budgets budgets) {}
+    Budgets budgets,
+    dev.troupe.runtime.guard.Redactor redactor) {}

@@ -64,18 +64,42 @@ public sealed interface AgentEvent extends DomainEvent {
    * A tool is about to be called: journaled (and awaited) before the call, so that after a crash a
    * call without an outcome is known and reconciled instead of blindly run again.
    */
-  record ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input) implements StepActivity {}
+  record ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input, List<String> redactions)
+      implements StepActivity {
+    public ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input) {
+      this(stepId, tool, idempotencyKey, input, null);
+    }
+  }
 
   /**
    * One tool call or refused attempt: {@code outcome} is {@code ok}, {@code reconciled} (an
    * interrupted call asked again of an idempotent tool with the same key), {@code in-doubt} (an
    * interrupted call of a tool that is not idempotent: not run again, escalated), {@code refused},
-   * {@code invalid-input}, {@code timeout} or {@code failed}.
+   * {@code invalid-input}, {@code timeout} or {@code failed}. {@code redactions} says what was
+   * masked in {@code input} and {@code output} before they were journaled (e.g. {@code "input:
+   * email x1"}); null when nothing was.
    */
   record ToolCalled(
       String stepId, String tool, String idempotencyKey, JsonNode input, JsonNode output, long latencyMs,
-      String outcome, String error)
-      implements StepActivity {}
+      String outcome, String error, List<String> redactions)
+      implements StepActivity {
+    public ToolCalled(String stepId, String tool, String idempotencyKey, JsonNode input, JsonNode output,
+        long latencyMs, String outcome, String error) {
+      this(stepId, tool, idempotencyKey, input, output, latencyMs, outcome, error, null);
+    }
+
+    /** This call, with its input and output masked by {@code redactor} and the masking noted. */
+    public ToolCalled redacted(dev.troupe.runtime.guard.Redactor redactor) {
+      var in = redactor.redact(input);
+      var out = redactor.redact(output);
+      if (!in.changed() && !out.changed()) {
+        return this;
+      }
+      List<String> noted = new java.util.ArrayList<>(in.summary("input"));
+      noted.addAll(out.summary("output"));
+      return new ToolCalled(stepId, tool, idempotencyKey, in.json(), out.json(), latencyMs, outcome, error, noted);
+    }
+  }
 
   /** Why the agent chose what it did. */
   record DecisionNoted(String stepId, String text) implements StepActivity {}

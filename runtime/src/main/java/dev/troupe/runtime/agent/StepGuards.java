@@ -3,19 +3,22 @@ package dev.troupe.runtime.agent;
 /**
  * The runtime's limits on one step, enforced around the agent's code: at most
  * {@code maxModelCalls} model calls, at most {@code maxIdenticalToolCalls} calls of one tool with
- * the same input, and, when the task is {@code budgeted}, every model call reserved against its
- * budget first.
+ * the same input, when the task is {@code budgeted} every model call reserved against its budget
+ * first, and tool inputs and outputs masked by {@code redactor} before they are journaled (the
+ * agent still gets the real values).
  */
-public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted) {
+public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
+    dev.troupe.runtime.guard.Redactor redactor) {
   public StepGuards {
     if (maxModelCalls < 1 || maxIdenticalToolCalls < 1) {
       throw new IllegalArgumentException("step limits must be positive");
     }
     budgets = budgets == null ? Budgets.UNLIMITED : budgets;
+    redactor = redactor == null ? dev.troupe.runtime.guard.Redactor.NONE : redactor;
   }
 
-  /** The node defaults, no budget. */
+  /** The node defaults, no budget, nothing redacted. */
   public static StepGuards defaults() {
-    return new StepGuards(50, 3, Budgets.UNLIMITED, false);
+    return new StepGuards(50, 3, Budgets.UNLIMITED, false, dev.troupe.runtime.guard.Redactor.NONE);
   }
 }

@@ -151,7 +151,7 @@ public final class StepSession implements StepContext {
         }
       }
       if (why != null) {
-        recorder.record(new ToolCalled(request.stepId(), tool, request.stepId() + "/proposal", proposal.input(), null,
+        recordTool(new ToolCalled(request.stepId(), tool, request.stepId() + "/proposal", proposal.input(), null,
             0, kind, why));
         return StepOutcome.permanent(why);
       }
@@ -366,13 +366,13 @@ public final class StepSession implements StepContext {
       if (interrupted && !spec.idempotent()) {
         String why = "tool " + name + " call " + key + " was interrupted and " + name
             + " is not idempotent: it may or may not have happened, so it is not run again";
-        recorder.record(new ToolCalled(request.stepId(), name, key, input, null, 0, "in-doubt", why));
+        recordTool(new ToolCalled(request.stepId(), name, key, input, null, 0, "in-doubt", why));
         inDoubt.compareAndSet(null, why);
         return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.IN_DOUBT, why));
       }
       CompletionStage<Void> intended = interrupted
           ? CompletableFuture.completedFuture(null)
-          : recorder.persist(new AgentEvent.ToolCallIntended(request.stepId(), name, key, input));
+          : recorder.persist(intent(name, key, input));
       String success = interrupted ? "reconciled" : "ok";
       ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, key, input);
       return intended.thenCompose(journaled -> {
@@ -386,13 +386,13 @@ public final class StepSession implements StepContext {
           long latency = millisSince(start);
           usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
           if (error == null) {
-            recorder.record(new ToolCalled(request.stepId(), name, key, input, output, latency, success, null));
+            recordTool(new ToolCalled(request.stepId(), name, key, input, output, latency, success, null));
             return output;
           }
           Throwable cause = unwrap(error);
           boolean timedOut = cause instanceof TimeoutException;
           String why = timedOut ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
-          recorder.record(new ToolCalled(request.stepId(), name, key, input, null, latency,
+          recordTool(new ToolCalled(request.stepId(), name, key, input, null, latency,
               timedOut ? "timeout" : "failed", why));
           throw new CompletionException(new ToolException(
               timedOut ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
@@ -402,11 +402,22 @@ public final class StepSession implements StepContext {
 
     private CompletionStage<JsonNode> refuse(
         String name, String key, JsonNode input, ToolException.Kind kind, String why) {
-      recorder.record(new ToolCalled(request.stepId(), name, key, input, null, 0,
+      recordTool(new ToolCalled(request.stepId(), name, key, input, null, 0,
           kind == ToolException.Kind.REFUSED ? "refused" : "invalid-input", why));
       return CompletableFuture.failedFuture(new ToolException(kind, why));
     }
   };
+
+  /** Tool calls are journaled masked; the agent's own copy of the values is untouched. */
+  private void recordTool(ToolCalled call) {
+    recorder.record(call.redacted(guards.redactor()));
+  }
+
+  private AgentEvent.ToolCallIntended intent(String tool, String key, JsonNode input) {
+    var masked = guards.redactor().redact(input);
+    return new AgentEvent.ToolCallIntended(request.stepId(), tool, key, masked.json(),
+        masked.changed() ? masked.summary("input") : null);
+  }
 
   private final class Memory implements AgentMemory {
     private final Map<String, String> notes;

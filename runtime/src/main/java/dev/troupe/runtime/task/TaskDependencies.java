@@ -20,4 +20,5 @@ public record TaskDependencies(
     AuditChain chain,
     Clock clock,
     Executor toolExecutor,
-    dev.troupe.runtime.agent.Budgets budgets) {}
+    dev.troupe.runtime.agent.Budgets budgets,
+    dev.troupe.runtime.guard.Redactor redactor) {}

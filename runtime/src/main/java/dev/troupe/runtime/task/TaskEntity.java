@@ -581,8 +581,13 @@ public final class TaskEntity
     }
     Approval action = approval.get();
     Journaling journaling = new Journaling(state, state.traceId());
+    var maskedIn = deps.redactor().redact(action.input());
+    var maskedOut = deps.redactor().redact(finished.output());
+    List<String> redactions = new ArrayList<>(maskedIn.summary("input"));
+    redactions.addAll(maskedOut.summary("output"));
     journaling.add(APPROVED_ACTION, new TaskEvent.ApprovedActionRan(action.approvalId(), action.stepId(), action.tool(),
-        action.input(), finished.output(), finished.latencyMs(), finished.outcome(), finished.error()));
+        maskedIn.json(), maskedOut.json(), finished.latencyMs(), finished.outcome(), finished.error(),
+        redactions.isEmpty() ? null : redactions));
     Usage oneToolCall = new Usage(0, 0, java.math.BigDecimal.ZERO, 0, 1);
     if (finished.error() == null) {
       com.fasterxml.jackson.databind.node.ObjectNode output =

@@ -6,6 +6,7 @@ import dev.troupe.runtime.agent.Usage;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import dev.troupe.runtime.workflow.RejectPolicy;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
@@ -126,12 +127,18 @@ public sealed interface TaskEvent extends DomainEvent {
   /**
    * The approved action was run: {@code outcome} is {@code ok}, {@code reconciled} (asked again of
    * an idempotent tool after a restart interrupted the first call), {@code failed}, {@code timeout}
-   * or {@code in-doubt} (interrupted, not idempotent: not run again).
+   * or {@code in-doubt} (interrupted, not idempotent: not run again). {@code input} and {@code output}
+   * are journaled masked; {@code redactions} says what was masked.
    */
   record ApprovedActionRan(
       String approvalId, String stepId, String tool, JsonNode input, JsonNode output, long latencyMs, String outcome,
-      String error)
-      implements TaskEvent {}
+      String error, List<String> redactions)
+      implements TaskEvent {
+    public ApprovedActionRan(String approvalId, String stepId, String tool, JsonNode input, JsonNode output,
+        long latencyMs, String outcome, String error) {
+      this(approvalId, stepId, tool, input, output, latencyMs, outcome, error, null);
+    }
+  }
 
   /** A model call's worst case was reserved against the task's budget before the call. */
   record BudgetReserved(String callKey, String stepId, long tokens, BigDecimal costUsd) implements TaskEvent {}

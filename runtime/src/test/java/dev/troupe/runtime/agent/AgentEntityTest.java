@@ -155,6 +155,9 @@ class AgentEntityTest {
             .thenApply(receipt -> step.attempt() == 1 ? StepOutcome.retryable("lost the answer")
                 : StepOutcome.completed((com.fasterxml.jackson.databind.node.ObjectNode)
                     JsonNodeFactory.instance.objectNode().set("receipt", receipt), 1.0));
+      case "email":
+        return step.tools().call("test.echo", JsonNodeFactory.instance.objectNode().put("to", "ann@acme.test"))
+            .thenApply(echo -> StepOutcome.completed(JsonNodeFactory.instance.objectNode().set("echo", echo), 1.0));
       case "chatty":
         // A runaway: asks the model again and again, and swallows every failure.
         CompletionStage<Void> calls = CompletableFuture.completedFuture(null);
@@ -198,11 +201,12 @@ class AgentEntityTest {
         Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery, 50, 3);
     return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
         new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
-        Clock.systemUTC(), budgets);
+        Clock.systemUTC(), budgets, redactor);
   }
 
   /** What the budgeted steps of these tests may reserve; unlimited unless a test says otherwise. */
   private dev.troupe.runtime.agent.Budgets budgets = dev.troupe.runtime.agent.Budgets.UNLIMITED;
+  private dev.troupe.runtime.guard.Redactor redactor = dev.troupe.runtime.guard.Redactor.NONE;
 
   private AgentDependencies deps(Agent agent) {
     return deps(agent, 1, 5, Duration.ofSeconds(30), Duration.ofSeconds(2));
@@ -311,6 +315,27 @@ class AgentEntityTest {
     assertEquals(0, refused.usage().tokens(), "the model was not called");
     AgentEvent.ModelCalled notCalled = (AgentEvent.ModelCalled) refused.activity().get(0);
     assertEquals("BUDGET_EXCEEDED: 3 of 10 tokens are left", notCalled.error());
+  }
+
+  @Test
+  void toolCallsAreJournaledMaskedWhileTheAgentSeesTheRealValues() {
+    redactor = dev.troupe.runtime.guard.Redactor.of(new dev.troupe.config.RedactionSettings(List.of("email"),
+        List.of()));
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(AgentLimits.DEFAULT)));
+    AgentEntity.StepReport report = run(agent, "task-1.e", 1, "email");
+    StepOutcome.Completed done = assertInstanceOf(StepOutcome.Completed.class, report.outcome());
+    assertEquals("ann@acme.test", done.output().get("echo").get("to").asText(), "the agent got the real value");
+    AgentEvent.ToolCalled journaled = journal(id).stream().map(JournalEntry::event)
+        .filter(e -> e instanceof AgentEvent.ToolCalled).map(AgentEvent.ToolCalled.class::cast).findFirst().orElseThrow();
+    assertEquals("[REDACTED:email]", journaled.input().get("to").asText());
+    assertEquals("[REDACTED:email]", journaled.output().get("to").asText());
+    assertEquals(List.of("input: email x1", "output: email x1"), journaled.redactions());
+    AgentEvent.ToolCallIntended intent = journal(id).stream().map(JournalEntry::event)
+        .filter(e -> e instanceof AgentEvent.ToolCallIntended).map(AgentEvent.ToolCallIntended.class::cast)
+        .findFirst().orElseThrow();
+    assertEquals("[REDACTED:email]", intent.input().get("to").asText());
+    assertEquals(VerifyReport.ok(journal(id).size()), verify(id));
   }
 
   @Test

@@ -143,7 +143,8 @@ class TaskEntityTest {
     ChildTasks noChildren = (id, workflow, input, tenant, parent, trace) ->
         java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no child tasks here"));
     TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, noChildren,
-        tools, new AuditChain(HASHER), Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool(), parent);
+        tools, new AuditChain(HASHER), Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool(), parent,
+        dev.troupe.runtime.guard.Redactor.NONE);
     return TaskEntity.create(new EntityContext<>(TaskEntity.ENTITY_TYPE_KEY, taskId, shard.ref()), deps);
   }
 
