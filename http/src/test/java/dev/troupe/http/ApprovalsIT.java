@@ -302,4 +302,50 @@ class ApprovalsIT {
     array.forEach(out::add);
     return out;
   }
+
+  @Test
+  void anApprovalNobodyDecidesExpiresByPolicyAsARejectionOrAnEscalation() throws Exception {
+    server = TestServer.start(dataDir, CONFIG + "\ntroupe.tasks.approval-expiry = 1s");
+    String rejected = onboard("Acme Ltd");
+    String first = pendingOf(rejected, 1).get(0).get("approvalId").asText();
+    JsonNode failed = awaitTask(rejected, status("FAILED"), "failed on expiry");
+    assertTrue(failed.get("error").asText().contains("expired without a decision"), failed.toString());
+    JsonNode expired = json(server.get("/v1/approvals/" + first, APPROVER));
+    assertEquals("EXPIRED", expired.get("status").asText());
+    assertTrue(expired.get("outcome").asText().contains("counts as rejected"), expired.toString());
+    assertEquals(409, decide(first, "approve", APPROVER, null).statusCode(), "too late to decide");
+    server.close();
+    server = null;
+
+    server = TestServer.start(dataDir, CONFIG + "\ntroupe.tasks.approval-expiry = 1s\n"
+        + "troupe.tasks.on-approval-expiry = escalate");
+    String escalated = onboard("Globex Corp");
+    pendingOf(escalated, 1);
+    JsonNode stopped = awaitTask(escalated, status("ESCALATED"), "escalated on expiry");
+    assertTrue(stopped.get("error").asText().contains("expired"), stopped.toString());
+    // Guidance lets the agent propose again: a new approval, as the step's next attempt.
+    assertEquals(202, server.postJson("/v1/tasks/" + escalated + "/guidance", APPROVER,
+        "{\"text\": \"Propose it again; I am here now.\"}").statusCode());
+    awaitTask(escalated, t -> t.get("pendingApprovals").size() == 1, "proposed again");
+  }
+
+  @Test
+  void aStepMarkedForReviewWaitsForAHumanAndItsApprovedOutputIsTheTasks() throws Exception {
+    server = TestServer.start(dataDir, CONFIG);
+    HttpResponse<String> put = server.send(HttpRequest.newBuilder(server.uri("/v1/workflows/reviewed-summary"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"steps\": [{\"id\": \"sum\", \"capability\": "
+            + "\"text.summarize\", \"review\": true, \"input\": {\"text\": \"${input.text}\"}}]}")));
+    assertEquals(201, put.statusCode(), put.body());
+    String taskId = submit("{\"workflow\": \"reviewed-summary\", \"input\": {\"text\": \"Anvils are heavy."
+        + " They are made of steel.\"}}");
+    JsonNode review = pendingOf(taskId, 1).get(0);
+    assertEquals("review", review.get("kind").asText());
+    assertTrue(review.get("action").isNull());
+    assertTrue(review.get("output").get("summary").asText().startsWith("Anvils are heavy."), review.toString());
+    assertEquals("step sum is marked for human review", review.get("reason").asText());
+    assertEquals(200, decide(review.get("approvalId").asText(), "approve", APPROVER, null).statusCode());
+    JsonNode done = awaitTask(taskId, status("COMPLETED"), "completed");
+    assertEquals(review.get("output"), done.get("output"));
+  }
 }

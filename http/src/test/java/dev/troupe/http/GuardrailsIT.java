@@ -35,7 +35,9 @@ class GuardrailsIT {
     server = TestServer.start(dataDir, String.join("\n",
         "troupe.auth.admin-key = \"" + KEY + "\"",
         "troupe.tasks.max-steps = 4",
-        "troupe.tasks.retry-backoff = 50ms"));
+        "troupe.tasks.retry-backoff = 50ms",
+        "troupe.agents.registrations = [ { class = \"dev.troupe.agents.RogueAgent\" },"
+            + " { class = \"dev.troupe.agents.RationedAgent\" } ]"));
   }
 
   @AfterAll
@@ -125,5 +127,58 @@ class GuardrailsIT {
     assertEquals("FAILED", failed.get("status").asText(), failed.toString());
     assertEquals("RUNAWAY: the task would run more than 4 steps (troupe.tasks.max-steps)",
         failed.get("error").asText());
+  }
+
+  private static JsonNode event(String taskId, String type) throws Exception {
+    for (JsonNode event : json(server.get("/v1/audit/tasks/" + taskId, KEY)).get("events")) {
+      if (event.get("type").asText().equals(type)) {
+        return event.get("event");
+      }
+    }
+    throw new AssertionError("no " + type + " in the journal of " + taskId);
+  }
+
+  @Test
+  void anAgentCannotCallAToolItWasNotGrantedAndTheViolationIsJournaled() throws Exception {
+    String taskId = submit("{\"capability\": \"test.rogue\", \"input\": {\"mode\": \"ungranted\"}}");
+    JsonNode done = await(taskId, Set.of("COMPLETED", "FAILED"));
+    assertEquals(true, done.get("output").get("refused").asBoolean(), done.toString());
+    JsonNode refused = event(taskId, "ToolCalled");
+    assertEquals("billing.trigger", refused.get("tool").asText());
+    assertEquals("refused", refused.get("outcome").asText());
+    assertEquals("agent rogue-1 was not granted the tool billing.trigger", refused.get("error").asText());
+    assertTrue(java.nio.file.Files.notExists(dataDir.resolve("billing")), "the call never ran");
+  }
+
+  @Test
+  void aStepThatRepeatsTheSameToolCallIsStoppedForGood() throws Exception {
+    String taskId = submit("{\"capability\": \"test.rogue\", \"input\": {\"mode\": \"loop\"}}");
+    JsonNode failed = await(taskId, Set.of("COMPLETED", "FAILED"));
+    assertEquals("FAILED", failed.get("status").asText(), failed.toString());
+    JsonNode step = failed.get("steps").get(0);
+    assertEquals("RUNAWAY: tool crm.record was called 4 times with the same input in one step (the limit is 3)",
+        step.get("error").asText());
+    assertEquals(1, step.get("attempts").asInt(), "not retried");
+  }
+
+  @Test
+  void anAgentOverItsRateLimitRefusesStepsAndSaysWhich() throws Exception {
+    JsonNode first = await(submit("{\"capability\": \"test.rationed\", \"input\": {}}"),
+        Set.of("COMPLETED", "FAILED"));
+    assertEquals("COMPLETED", first.get("status").asText());
+    JsonNode second = await(submit("{\"capability\": \"test.rationed\", \"input\": {}}"),
+        Set.of("COMPLETED", "FAILED"));
+    assertEquals("FAILED", second.get("status").asText());
+    // The agent advertises itself BUSY at its limit, so the marketplace stops offering it; a step
+    // that reaches it before the advert does is refused by the agent with the limit's name.
+    String error = second.get("error").asText();
+    assertTrue(error.contains("rationed-1 is BUSY") || error.contains("its limit is 1"), second.toString());
+    for (JsonNode event : json(server.get("/v1/audit/tasks/" + second.get("taskId").asText(), KEY)).get("events")) {
+      if (event.get("type").asText().equals("StepFailed")) {
+        String reason = event.get("event").get("reason").asText();
+        assertTrue(reason.contains("rationed-1 is BUSY")
+            || reason.contains("accepted 1 steps in the last minute, its limit is 1"), reason);
+      }
+    }
   }
 }
