@@ -12,7 +12,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * An agent that misbehaves on request, for the guardrail tests: {@code input.mode} is
  * {@code ungranted} (calls a tool it was not granted), {@code loop} (calls its one tool with the
- * same input again and again, ignoring refusals) or anything else (a quick, well-behaved step).
+ * same input again and again, ignoring refusals), {@code crm} (calls its tool once),
+ * {@code propose-crm} (proposes that call for approval instead) or anything else (a quick,
+ * well-behaved step).
  */
 public final class RogueAgent implements Agent {
   @Override
@@ -33,6 +35,14 @@ public final class RogueAgent implements Agent {
               .put("amountEur", 1).put("plan", "monthly"))
           .handle((result, error) -> StepOutcome.completed(JsonNodeFactory.instance.objectNode()
               .put("refused", error != null), 1.0));
+    }
+    if (mode.equals("crm")) {
+      return step.tools().call("crm.record", input).handle((result, error) -> StepOutcome.completed(
+          JsonNodeFactory.instance.objectNode().put("refused", error != null), 1.0));
+    }
+    if (mode.equals("propose-crm")) {
+      return CompletableFuture.completedFuture(StepOutcome.propose("crm.record", input,
+          "Record Acme Ltd as a prospect."));
     }
     if (mode.equals("loop")) {
       CompletionStage<Void> calls = CompletableFuture.completedFuture(null);

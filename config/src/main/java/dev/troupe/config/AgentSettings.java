@@ -18,7 +18,8 @@ public record AgentSettings(
     Duration advertiseInterval,
     int snapshotEvery,
     int maxModelCallsPerStep,
-    int maxIdenticalToolCalls) {
+    int maxIdenticalToolCalls,
+    List<String> toolsNeedingApproval) {
   private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   /** An agent class to instantiate and how many instances of it to run. */
@@ -27,6 +28,7 @@ public record AgentSettings(
   public AgentSettings {
     registrations = List.copyOf(registrations);
     tools = List.copyOf(tools);
+    toolsNeedingApproval = toolsNeedingApproval == null ? List.of() : List.copyOf(toolsNeedingApproval);
   }
 
   public static AgentSettings create(ConfigReader agents) {
@@ -55,7 +57,8 @@ public record AgentSettings(
         agents.positiveDuration("advertise-interval"),
         agents.intInRange("snapshot-every", 10, 1_000_000),
         agents.intInRange("max-model-calls-per-step", 1, 10_000),
-        agents.intInRange("max-identical-tool-calls", 1, 1_000));
+        agents.intInRange("max-identical-tool-calls", 1, 1_000),
+        agents.strings("tools-needing-approval"));
   }
 
   private static String className(ConfigReader entry, String path) {

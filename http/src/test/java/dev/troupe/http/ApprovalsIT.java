@@ -348,4 +348,25 @@ class ApprovalsIT {
     JsonNode done = awaitTask(taskId, status("COMPLETED"), "completed");
     assertEquals(review.get("output"), done.get("output"));
   }
+
+  @Test
+  void aReversibleToolConfiguredToNeedApprovalIsOnlyEverProposed() throws Exception {
+    server = TestServer.start(dataDir, CONFIG + "\ntroupe.agents.tools-needing-approval = [\"crm.record\"]\n"
+        + "troupe.agents.registrations = [ { class = \"dev.troupe.agents.RogueAgent\" } ]");
+    String direct = submit("{\"capability\": \"test.rogue\", \"input\": {\"mode\": \"crm\"}}");
+    JsonNode refused = awaitTask(direct, status("COMPLETED"), "completed");
+    assertEquals(true, refused.get("output").get("refused").asBoolean());
+    assertTrue(server.get("/v1/audit/tasks/" + direct, AUDITOR).body()
+        .contains("tool crm.record needs a human's approval"));
+    assertTrue(Files.notExists(dataDir.resolve("crm")), "the direct call never ran");
+
+    String proposed = submit("{\"capability\": \"test.rogue\", \"input\": {\"mode\": \"propose-crm\"}}");
+    JsonNode approval = pendingOf(proposed, 1).get(0);
+    assertEquals(true, approval.get("action").get("reversible").asBoolean());
+    assertEquals(200, decide(approval.get("approvalId").asText(), "approve", APPROVER, null).statusCode());
+    awaitTask(proposed, status("COMPLETED"), "completed after approval");
+    try (Stream<Path> records = Files.list(dataDir.resolve("crm"))) {
+      assertEquals(1, records.count());
+    }
+  }
 }

@@ -109,6 +109,12 @@ public final class TroupeRuntime {
     try {
       tools = new ToolRegistry(components.tools());
       catalog = new AgentCatalog(components.agents(), tools, components.models());
+      for (String gated : settings.agents().toolsNeedingApproval()) {
+        if (tools.tool(gated).isEmpty()) {
+          throw new IllegalArgumentException("troupe.agents.tools-needing-approval: no tool " + gated
+              + " is registered (known: " + tools.names().stream().sorted().toList() + ")");
+        }
+      }
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }

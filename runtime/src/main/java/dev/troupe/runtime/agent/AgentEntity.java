@@ -339,7 +339,8 @@ public final class AgentEntity
         deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), deps.executor(),
         state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock(),
         deps.settings().modelTimeout(), new StepGuards(deps.settings().maxModelCallsPerStep(),
-            deps.settings().maxIdenticalToolCalls(), deps.budgets(), step.budgeted(), deps.redactor()));
+            deps.settings().maxIdenticalToolCalls(), deps.budgets(), step.budgeted(), deps.redactor(),
+            java.util.Set.copyOf(deps.settings().toolsNeedingApproval())));
     CompletionStage<StepOutcome> run = CompletableFuture
         .supplyAsync(() -> agent.agent().run(session), deps.executor())
         .thenCompose(stage -> stage == null

@@ -4,17 +4,24 @@ package dev.troupe.runtime.agent;
  * The runtime's limits on one step, enforced around the agent's code: at most
  * {@code maxModelCalls} model calls, at most {@code maxIdenticalToolCalls} calls of one tool with
  * the same input, when the task is {@code budgeted} every model call reserved against its budget
- * first, and tool inputs and outputs masked by {@code redactor} before they are journaled (the
- * agent still gets the real values).
+ * first, tool inputs and outputs masked by {@code redactor} before they are journaled (the
+ * agent still gets the real values), and {@code toolsNeedingApproval} only ever proposed, never
+ * called directly.
  */
 public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
-    dev.troupe.runtime.guard.Redactor redactor) {
+    dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval) {
   public StepGuards {
     if (maxModelCalls < 1 || maxIdenticalToolCalls < 1) {
       throw new IllegalArgumentException("step limits must be positive");
     }
     budgets = budgets == null ? Budgets.UNLIMITED : budgets;
     redactor = redactor == null ? dev.troupe.runtime.guard.Redactor.NONE : redactor;
+    toolsNeedingApproval = toolsNeedingApproval == null ? java.util.Set.of() : java.util.Set.copyOf(toolsNeedingApproval);
+  }
+
+  public StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
+      dev.troupe.runtime.guard.Redactor redactor) {
+    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, java.util.Set.of());
   }
 
   /** The node defaults, no budget, nothing redacted. */

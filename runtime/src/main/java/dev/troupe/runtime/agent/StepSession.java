@@ -343,6 +343,10 @@ public final class StepSession implements StepContext {
         return refuse(name, key, input, ToolException.Kind.REFUSED, "tool " + name
             + " is irreversible: return StepOutcome.propose(...) so a human can approve the call");
       }
+      if (guards.toolsNeedingApproval().contains(name)) {
+        return refuse(name, key, input, ToolException.Kind.REFUSED, "tool " + name
+            + " needs a human's approval (troupe.agents.tools-needing-approval): return StepOutcome.propose(...)");
+      }
       List<String> errors = input == null ? List.of("input is missing") : toolRegistry.validate(name, input);
       if (!errors.isEmpty()) {
         return refuse(name, key, input, ToolException.Kind.INVALID_INPUT,
