@@ -5,7 +5,21 @@ import java.time.Duration;
 /** {@code troupe.http}: where the API listens and how much it accepts. */
 public record HttpSettings(
     String host, int port, long maxBodyBytes, Duration requestTimeout, Duration shutdownDeadline,
-    Duration sseHeartbeat) {
+    Duration sseHeartbeat, Admission admission, Tls tls) {
+
+  /**
+   * How many unfinished tasks may exist before {@code POST /v1/tasks} answers 429 at once: in
+   * all, and per tenant.
+   */
+  public record Admission(int maxTasksInFlight, int maxTasksInFlightPerTenant) {}
+
+  /** HTTPS with a PKCS12 (or JKS) key store; off by default. */
+  public record Tls(boolean enabled, java.nio.file.Path keyStore, String keyStorePassword, String keyStoreType) {
+    @Override
+    public String toString() {
+      return "Tls[enabled=" + enabled + ", keyStore=" + keyStore + ", keyStoreType=" + keyStoreType + "]";
+    }
+  }
 
   public static HttpSettings create(ConfigReader http) {
     String host = http.string("host").trim();
@@ -18,11 +32,34 @@ public record HttpSettings(
         http.bytesInRange("max-body-bytes", 1024, 64L * 1024 * 1024),
         http.positiveDuration("request-timeout"),
         http.positiveDuration("shutdown-deadline"),
-        http.positiveDuration("sse-heartbeat"));
+        http.positiveDuration("sse-heartbeat"),
+        new Admission(http.intInRange("admission.max-tasks-in-flight", 1, 10_000_000),
+            http.intInRange("admission.max-tasks-in-flight-per-tenant", 1, 10_000_000)),
+        tls(http.child("tls")));
+  }
+
+  private static Tls tls(ConfigReader tls) {
+    if (!tls.bool("enabled")) {
+      return new Tls(false, null, null, null);
+    }
+    String path = tls.string("key-store").trim();
+    if (path.isEmpty()) {
+      throw new SettingsException(tls.key("key-store"), "must name a key store file when TLS is enabled");
+    }
+    java.nio.file.Path keyStore = java.nio.file.Path.of(path);
+    if (!java.nio.file.Files.isReadable(keyStore)) {
+      throw new SettingsException(tls.key("key-store"), "cannot read " + keyStore.toAbsolutePath());
+    }
+    String type = tls.string("key-store-type").trim().toUpperCase(java.util.Locale.ROOT);
+    if (!type.equals("PKCS12") && !type.equals("JKS")) {
+      throw new SettingsException(tls.key("key-store-type"), "must be PKCS12 or JKS, was " + type);
+    }
+    return new Tls(true, keyStore, tls.string("key-store-password"), type);
   }
 
   /** The same settings on another port; tests bind to an ephemeral port this way. */
   public HttpSettings withPort(int newPort) {
-    return new HttpSettings(host, newPort, maxBodyBytes, requestTimeout, shutdownDeadline, sseHeartbeat);
+    return new HttpSettings(host, newPort, maxBodyBytes, requestTimeout, shutdownDeadline, sseHeartbeat, admission,
+        tls);
   }
 }

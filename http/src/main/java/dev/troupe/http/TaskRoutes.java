@@ -103,8 +103,15 @@ final class TaskRoutes extends AllDirectives {
                 .thenApply(pinned -> pinned.map(parsed.pinned()));
         CompletionStage<HttpResponse> response = taskRequest.thenComposeAsync(found -> found.isEmpty()
             ? CompletableFuture.completedFuture(unknownWorkflow(parsed.workflowName(), parsed.workflowVersion()))
-            : runtime.tasks().submit(taskId, found.get(), principal.asAuditActor(), traceId)
-                .thenApply(TaskRoutes::submitted), executor)
+            : overloaded(principal, taskId, idempotencyKey.isPresent()).thenCompose(refusal -> refusal.isPresent()
+                ? CompletableFuture.completedFuture(refusal.get())
+                : runtime.tasks().submit(taskId, found.get(), principal.asAuditActor(), traceId)
+                    .thenApply(reply -> {
+                      if (reply instanceof TaskEntity.Accepted accepted && accepted.created()) {
+                        runtime.directory().expect(taskId, principal.tenant());
+                      }
+                      return submitted(reply);
+                    })), executor)
             .exceptionally(TaskRoutes::unavailable);
         return completeWithFuture(response);
       });
@@ -126,6 +133,35 @@ final class TaskRoutes extends AllDirectives {
           page.items().stream().map(TaskViews.TaskSummaryView::of).toList(), page.nextCursor())));
     });
   }
+
+  /**
+   * Admission control: a 429 with Retry-After when too many tasks are unfinished, in all or for
+   * the caller's tenant; nothing is journaled. A repeat of an existing task (same
+   * Idempotency-Key) is never refused: it adds nothing.
+   */
+  private CompletionStage<Optional<HttpResponse>> overloaded(Principal principal, String taskId, boolean repeatable) {
+    var limits = http.admission();
+    int all = runtime.directory().inFlight();
+    int tenant = runtime.directory().inFlight(principal.tenant());
+    String why = all >= limits.maxTasksInFlight()
+        ? all + " tasks are in flight on this node, the most it takes is " + limits.maxTasksInFlight()
+        : tenant >= limits.maxTasksInFlightPerTenant()
+            ? "tenant " + principal.tenant() + " has " + tenant + " tasks in flight, the most it may have is "
+                + limits.maxTasksInFlightPerTenant()
+            : null;
+    if (why == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    HttpResponse tooMany = Problems.response(StatusCodes.TOO_MANY_REQUESTS, why + "; retry later", INSTANCE)
+        .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(RETRY_AFTER_SECONDS));
+    if (!repeatable) {
+      return CompletableFuture.completedFuture(Optional.of(tooMany));
+    }
+    return runtime.tasks().get(taskId).thenApply(reply -> reply instanceof TaskEntity.Found
+        ? Optional.<HttpResponse>empty() : Optional.of(tooMany));
+  }
+
+  private static final long RETRY_AFTER_SECONDS = 2;
 
   private Route read(Principal principal, String taskId) {
     String instance = INSTANCE + "/" + taskId;

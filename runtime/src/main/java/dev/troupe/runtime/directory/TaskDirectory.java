@@ -42,6 +42,9 @@ public final class TaskDirectory {
   private final Map<String, NavigableMap<Key, TaskSummary>> tasksByTenant = new ConcurrentHashMap<>();
   private final Map<String, NavigableMap<Key, ApprovalEntry>> approvalsByTenant = new ConcurrentHashMap<>();
   private volatile long offset;
+  /** Tasks acknowledged to a client that the journal stream has not delivered yet. */
+  private final Map<String, String> expected = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> unfinishedByTenant = new ConcurrentHashMap<>();
 
   /** The journal offset folded so far (the tag's ordering); where a restarted stream resumes. */
   public long offset() {
@@ -67,10 +70,13 @@ public final class TaskDirectory {
     if (after.isEmpty()) {
       return;
     }
+    expected.remove(taskId);
     if (after.status().isFinal()) {
-      unfinished.remove(taskId);
-    } else {
-      unfinished.put(taskId, after);
+      if (unfinished.remove(taskId) != null) {
+        counter(after.tenant()).decrementAndGet();
+      }
+    } else if (unfinished.put(taskId, after) == null) {
+      counter(after.tenant()).incrementAndGet();
     }
     Key key = taskKeys.computeIfAbsent(taskId, id -> new Key(after.createdAt(), id));
     tasksByTenant.computeIfAbsent(after.tenant(), t -> new ConcurrentSkipListMap<>(NEWEST_FIRST))
@@ -83,6 +89,32 @@ public final class TaskDirectory {
             new ApprovalEntry(taskId, after.tenant(), approval));
       }
     }
+  }
+
+  /**
+   * Notes a task acknowledged to a client, so it counts as in flight before the journal stream
+   * (which trails by up to its refresh interval) delivers it.
+   */
+  public void expect(String taskId, String tenant) {
+    if (!taskKeys.containsKey(taskId)) {
+      expected.put(taskId, tenant);
+    }
+  }
+
+  /** Unfinished tasks, in all. */
+  public int inFlight() {
+    return unfinished.size() + expected.size();
+  }
+
+  /** Unfinished tasks of {@code tenant}. */
+  public int inFlight(String tenant) {
+    java.util.concurrent.atomic.AtomicInteger folded = unfinishedByTenant.get(tenant);
+    long waiting = expected.values().stream().filter(tenant::equals).count();
+    return (folded == null ? 0 : folded.get()) + (int) waiting;
+  }
+
+  private java.util.concurrent.atomic.AtomicInteger counter(String tenant) {
+    return unfinishedByTenant.computeIfAbsent(tenant, t -> new java.util.concurrent.atomic.AtomicInteger());
   }
 
   /** The tenant's tasks, newest first, optionally of one status. */
