@@ -64,8 +64,16 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
     ApiRoutes routes = new ApiRoutes(node, keys, settings.http(), system.executionContext());
-    context.pipeToSelf(
-        Http.get(system).newServerAt(settings.http().host(), settings.http().port()).bind(routes.routes()),
+    var server = Http.get(system).newServerAt(settings.http().host(), settings.http().port());
+    if (settings.http().tls().enabled()) {
+      try {
+        server = server.enableHttps(HttpsContext.of(settings.http().tls()));
+      } catch (IllegalStateException e) {
+        context.getSelf().tell(new Failed(e.getMessage(), e));
+        return;
+      }
+    }
+    context.pipeToSelf(server.bind(routes.routes()),
         (bound, error) -> error == null
             ? new Bound(bound)
             : new Failed("cannot listen on " + settings.http().host() + ":" + settings.http().port(), error));
