@@ -92,12 +92,18 @@ public sealed interface AgentEvent extends DomainEvent {
     public ToolCalled redacted(dev.troupe.runtime.guard.Redactor redactor) {
       var in = redactor.redact(input);
       var out = redactor.redact(output);
-      if (!in.changed() && !out.changed()) {
+      String maskedError = redactor.redactText(error);
+      boolean errorMasked = error != null && !error.equals(maskedError);
+      if (!in.changed() && !out.changed() && !errorMasked) {
         return this;
       }
       List<String> noted = new java.util.ArrayList<>(in.summary("input"));
       noted.addAll(out.summary("output"));
-      return new ToolCalled(stepId, tool, idempotencyKey, in.json(), out.json(), latencyMs, outcome, error, noted);
+      if (errorMasked) {
+        noted.add("error: masked");
+      }
+      return new ToolCalled(stepId, tool, idempotencyKey, in.json(), out.json(), latencyMs, outcome, maskedError,
+          noted);
     }
   }
 

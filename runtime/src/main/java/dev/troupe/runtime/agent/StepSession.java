@@ -276,9 +276,13 @@ public final class StepSession implements StepContext {
             if (!decision.granted()) {
               return stop("BUDGET_EXCEEDED: " + decision.reason());
             }
-            return call(modelRequest).whenComplete((reply, error) -> guards.budgets().settle(request.taskId(),
-                request.stepId(), key, reply == null ? 0 : reply.inputTokens() + reply.outputTokens(),
-                reply == null ? BigDecimal.ZERO : reply.costUsd()));
+            // A call that timed out may still be billed: it settles at its worst case.
+            return call(modelRequest).whenComplete((reply, error) -> {
+              boolean timedOut = error != null && unwrap(error) instanceof ModelTimeoutException;
+              guards.budgets().settle(request.taskId(), request.stepId(), key,
+                  reply != null ? reply.inputTokens() + reply.outputTokens() : timedOut ? tokens : 0,
+                  reply != null ? reply.costUsd() : timedOut ? cost : BigDecimal.ZERO);
+            });
           });
     }
 
@@ -361,12 +365,16 @@ public final class StepSession implements StepContext {
         return refuse(name, key, input, ToolException.Kind.REFUSED, why);
       }
       PriorCall prior = priorCalls.get(key);
-      if (prior != null && prior.outcome() != null
-          && ("ok".equals(prior.outcome().outcome()) || "reconciled".equals(prior.outcome().outcome()))) {
+      boolean succeeded = prior != null && prior.outcome() != null
+          && ("ok".equals(prior.outcome().outcome()) || "reconciled".equals(prior.outcome().outcome()));
+      // The journal holds a masked copy of a redacted output: not the answer the agent must get.
+      boolean maskedOutput = succeeded && prior.outcome().redactions() != null
+          && prior.outcome().redactions().stream().anyMatch(r -> r.startsWith("output:"));
+      if (succeeded && !maskedOutput) {
         // Done in an earlier run of this step: the same answer, no second effect.
         return CompletableFuture.completedFuture(prior.outcome().output());
       }
-      boolean interrupted = prior != null && prior.intent() != null && prior.outcome() == null;
+      boolean interrupted = prior != null && prior.intent() != null && (prior.outcome() == null || maskedOutput);
       if (interrupted && !spec.idempotent()) {
         String why = "tool " + name + " call " + key + " was interrupted and " + name
             + " is not idempotent: it may or may not have happened, so it is not run again";

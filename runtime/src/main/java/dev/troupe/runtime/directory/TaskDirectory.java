@@ -95,7 +95,7 @@ public final class TaskDirectory {
    * Notes a task acknowledged to a client, so it counts as in flight before the journal stream
    * (which trails by up to its refresh interval) delivers it.
    */
-  public void expect(String taskId, String tenant) {
+  public synchronized void expect(String taskId, String tenant) {
     if (!taskKeys.containsKey(taskId)) {
       expected.put(taskId, tenant);
     }

@@ -51,8 +51,9 @@ public final class Redactor {
       rules.add(switch (name) {
         case "email" -> new Rule(name, Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}"),
             match -> true);
-        case "card-number" -> new Rule(name, Pattern.compile("(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])"),
-            Redactor::passesLuhn);
+        // Standing alone, not inside an id or a hash (tsk_5a31..., a SHA-256 hex string).
+        case "card-number" -> new Rule(name,
+            Pattern.compile("(?<![0-9A-Za-z_])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z_])"), Redactor::passesLuhn);
         case "secret" -> new Rule(name, Pattern.compile("(?i)(?:\\bbearer\\s+[A-Za-z0-9._~+/-]{16,}=*"
             + "|\\b(?:sk|pk|rk|api|key|token|secret)[-_][A-Za-z0-9_-]{16,}|\\bAKIA[0-9A-Z]{16}\\b"
             + "|\\bgh[pousr]_[A-Za-z0-9]{30,})"), match -> true);
@@ -107,9 +108,23 @@ public final class Redactor {
     if (node.isTextual()) {
       return JSON.textNode(redact(node.asText(), counts));
     }
+    if (node.isIntegralNumber()) {
+      // A card number sent as a JSON number is still a card number.
+      String digits = node.bigIntegerValue().toString();
+      String masked = redact(digits, counts);
+      return masked.equals(digits) ? node : JSON.textNode(masked);
+    }
     if (node.isObject()) {
       ObjectNode out = JSON.objectNode();
-      node.properties().forEach(field -> out.set(redact(field.getKey(), counts), walk(field.getValue(), counts)));
+      node.properties().forEach(field -> {
+        String key = redact(field.getKey(), counts);
+        // Two keys that mask alike must not overwrite each other.
+        String unique = key;
+        for (int n = 2; out.has(unique); n++) {
+          unique = key + "#" + n;
+        }
+        out.set(unique, walk(field.getValue(), counts));
+      });
       return out;
     }
     if (node.isArray()) {

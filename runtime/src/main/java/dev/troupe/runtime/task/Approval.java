@@ -24,6 +24,15 @@ public record Approval(
         e.reason(), at, e.expiresAt(), ApprovalStatus.PENDING, null, null, null, null, e.kind(), e.confidence());
   }
 
+  /** The outcome of an approved action until its result is journaled. */
+  public static final String ACTION_RUNNING = "approved: the action runs";
+
+  /** Approved, and the result of running the action is not journaled yet. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean awaitsResult() {
+    return status == ApprovalStatus.APPROVED && !isReview() && ACTION_RUNNING.equals(outcome);
+  }
+
   /** A review of a step's output ({@code input}), rather than a proposed action. */
   @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isReview() {

@@ -536,7 +536,8 @@ public final class TaskEntity
     if (deps.settings().onApprovalExpiry() == TaskSettings.ApprovalExpiry.ESCALATE) {
       journaling.add(ORCHESTRATOR, new TaskEvent.ApprovalExpired(expired.approvalId(), expired.stepId(), "escalate",
           null));
-      journaling.add(ORCHESTRATOR, new TaskEscalated("approval " + expired.approvalId() + " of " + expired.tool()
+      String what = expired.isReview() ? "the review of step " + expired.stepId() : expired.tool();
+      journaling.add(ORCHESTRATOR, new TaskEscalated("approval " + expired.approvalId() + " of " + what
           + " expired at " + expired.expiresAt() + " without a decision"));
       return journaling.persist().thenNoReply();
     }
@@ -573,11 +574,9 @@ public final class TaskEntity
   }
 
   private ReplyEffect<JournalEntry, TaskState> onActionFinished(TaskState state, ActionFinished finished) {
-    Optional<StepState> step = state.step(finished.stepId());
-    Optional<Approval> approval = step.flatMap(state::approvedActionOf)
-        .filter(a -> a.approvalId().equals(finished.approvalId()));
-    if (approval.isEmpty() || step.get().attempts() != finished.attempt() || state.status().isFinal()) {
-      return Effect().noReply(); // the task moved on (cancelled) while the action ran
+    Optional<Approval> approval = state.approval(finished.approvalId()).filter(Approval::awaitsResult);
+    if (approval.isEmpty()) {
+      return Effect().noReply(); // its result is journaled already
     }
     Approval action = approval.get();
     Journaling journaling = new Journaling(state, state.traceId());
@@ -585,9 +584,18 @@ public final class TaskEntity
     var maskedOut = deps.redactor().redact(finished.output());
     List<String> redactions = new ArrayList<>(maskedIn.summary("input"));
     redactions.addAll(maskedOut.summary("output"));
+    String error = deps.redactor().redactText(finished.error());
     journaling.add(APPROVED_ACTION, new TaskEvent.ApprovedActionRan(action.approvalId(), action.stepId(), action.tool(),
-        maskedIn.json(), maskedOut.json(), finished.latencyMs(), finished.outcome(), finished.error(),
+        maskedIn.json(), maskedOut.json(), finished.latencyMs(), finished.outcome(), error,
         redactions.isEmpty() ? null : redactions));
+    Optional<StepState> step = state.step(finished.stepId());
+    boolean stepWaits = step.isPresent() && step.get().attempts() == finished.attempt() && !state.status().isFinal()
+        && state.approvedActionOf(step.get()).filter(a -> a.approvalId().equals(action.approvalId())).isPresent();
+    if (!stepWaits) {
+      // The task moved on (cancelled, past its deadline) while the action ran: the journal still
+      // says what the approved action did.
+      return journaling.persist().thenNoReply();
+    }
     Usage oneToolCall = new Usage(0, 0, java.math.BigDecimal.ZERO, 0, 1);
     if (finished.error() == null) {
       com.fasterxml.jackson.databind.node.ObjectNode output =
@@ -599,7 +607,7 @@ public final class TaskEntity
       return journaling.planAndPersist().thenNoReply();
     }
     // A human approved this exact action; whether to try again (or something else) is theirs to say.
-    String why = "approved action " + action.tool() + " (" + action.approvalId() + ") " + finished.error();
+    String why = "approved action " + action.tool() + " (" + action.approvalId() + ") " + error;
     journaling.add(APPROVED_ACTION, new StepEscalated(action.stepId(), action.agentId(), action.attempt(), why,
         oneToolCall, finished.latencyMs()));
     journaling.add(ORCHESTRATOR, new TaskEscalated(why));
@@ -621,8 +629,11 @@ public final class TaskEntity
     }
     if (state.parentTaskId() != null) {
       // The parent (and its ancestors) must cover it too; until it answers, it counts here as pending.
-      pendingReservations.put(reserve.callKey(), new BudgetLedger.Reservation(reserve.stepId(), reserve.tokens(),
-          reserve.costUsd()));
+      if (pendingReservations.putIfAbsent(reserve.callKey(), new BudgetLedger.Reservation(reserve.stepId(),
+          reserve.tokens(), reserve.costUsd())) != null) {
+        return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.refused(
+            "call " + reserve.callKey() + " is already being reserved"));
+      }
       context.pipeToSelf(deps.budgets().reserve(state.parentTaskId(), reserve.stepId(), reserve.callKey(),
               reserve.tokens(), reserve.costUsd()),
           (decision, error) -> new ParentDecided(reserve, error == null ? decision
@@ -638,6 +649,15 @@ public final class TaskEntity
   private ReplyEffect<JournalEntry, TaskState> onParentDecided(TaskState state, ParentDecided decided) {
     pendingReservations.remove(decided.request().callKey());
     ReserveBudget reserve = decided.request();
+    if (state.status().isFinal()) {
+      // Granted upstream for a task that ended meanwhile: give it back there.
+      if (decided.decision().granted()) {
+        deps.budgets().settle(state.parentTaskId(), reserve.stepId(), reserve.callKey(), 0,
+            java.math.BigDecimal.ZERO);
+      }
+      return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.refused(
+          "task " + taskId + " already finished as " + state.status()));
+    }
     if (!decided.decision().granted()) {
       return refuse(state, reserve, "the parent task's budget: " + decided.decision().reason());
     }

@@ -126,7 +126,8 @@ public record TaskState(
       return with(b -> b.steps = next);
     }
     if (event instanceof TaskEvent.StepCancelled e) {
-      return with(b -> b.steps = replaceStep(e.stepId(), s -> s.cancelled(e, at)),
+      List<StepState> next = replaceStep(e.stepId(), s -> s.cancelled(e, at));
+      return with(b -> b.steps = next, b -> b.status = afterWaiting(next),
           b -> b.approvals = withdraw(a -> a.stepId().equals(e.stepId()), at, "the step was cancelled: " + e.reason()));
     }
     if (event instanceof TaskEvent.TaskCancelled e) {
@@ -155,12 +156,14 @@ public record TaskState(
     if (event instanceof TaskEvent.ApprovalRequested e) {
       List<Approval> next = new ArrayList<>(approvals);
       next.add(Approval.requested(e, at));
-      return with(b -> b.status = TaskStatus.WAITING_APPROVAL, b -> b.usage = usage.plus(e.usage()),
+      // A task stopped for a human stays ESCALATED: the approval waits too, and can be decided.
+      TaskStatus waiting = status == TaskStatus.ESCALATED ? status : TaskStatus.WAITING_APPROVAL;
+      return with(b -> b.status = waiting, b -> b.usage = usage.plus(e.usage()),
           b -> b.approvals = next, b -> b.steps = replaceStep(e.stepId(), s -> s.awaitingApproval(e)));
     }
     if (event instanceof TaskEvent.ApprovalGranted e) {
       return decided(e.approvalId(), a -> a.decided(ApprovalStatus.APPROVED, entry.stamp().actor().id(), at,
-          e.comment(), "approved: the action runs"), StepState::runningApprovedAction);
+          e.comment(), Approval.ACTION_RUNNING), StepState::runningApprovedAction);
     }
     if (event instanceof TaskEvent.ApprovalRejected e) {
       String why = "approval " + e.approvalId() + " was rejected by " + entry.stamp().actor().id()
@@ -233,10 +236,13 @@ public record TaskState(
     }
     List<Approval> next = approvals.stream().map(a -> a.approvalId().equals(approvalId) ? decide.apply(a) : a).toList();
     List<StepState> steps = replaceStep(approval.get().stepId(), step);
-    // Nothing else waits for a human: the task runs again.
-    TaskStatus after = status == TaskStatus.WAITING_APPROVAL
-        && steps.stream().noneMatch(s -> s.status() == StepStatus.WAITING_APPROVAL) ? TaskStatus.RUNNING : status;
-    return with(b -> b.approvals = next, b -> b.steps = steps, b -> b.status = after);
+    return with(b -> b.approvals = next, b -> b.steps = steps, b -> b.status = afterWaiting(steps));
+  }
+
+  /** A task that waited for approvals runs again once no step waits for one. */
+  private TaskStatus afterWaiting(List<StepState> next) {
+    return status == TaskStatus.WAITING_APPROVAL
+        && next.stream().noneMatch(s -> s.status() == StepStatus.WAITING_APPROVAL) ? TaskStatus.RUNNING : status;
   }
 
   private List<Approval> withdraw(java.util.function.Predicate<Approval> which, Instant at, String why) {

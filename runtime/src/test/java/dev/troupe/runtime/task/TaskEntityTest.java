@@ -67,6 +67,8 @@ class TaskEntityTest {
   private final java.util.concurrent.ConcurrentHashMap<String, Integer> billed =
       new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean billingFails;
+  /** Holds slow.post's call until a test completes it. */
+  private final java.util.concurrent.CompletableFuture<Void> slowGate = new java.util.concurrent.CompletableFuture<>();
   private final ToolRegistry tools = new ToolRegistry(List.of(
       tool("billing.trigger", false, call -> {
         if (billingFails) {
@@ -74,6 +76,11 @@ class TaskEntityTest {
         }
         billed.merge(call.idempotencyKey(), 1, Integer::sum);
         return JsonNodeFactory.instance.objectNode().put("invoice", "inv-" + billed.size());
+      }),
+      tool("slow.post", true, call -> {
+        slowGate.join();
+        billed.merge(call.idempotencyKey(), 1, Integer::sum);
+        return JsonNodeFactory.instance.objectNode().put("posted", true);
       }),
       tool("ledger.post", true, call -> {
         billed.merge(call.idempotencyKey(), 1, Integer::sum);
@@ -870,5 +877,21 @@ class TaskEntityTest {
     decide(entity, review.approvalId(), TaskEntity.Decision.REJECT, "too vague");
     TaskState failed = awaitState(entity, s -> s.status() == TaskStatus.FAILED);
     assertTrue(failed.error().contains("rejected by bob: too vague"), failed.error());
+  }
+
+  @Test
+  void anApprovedActionThatFinishesAfterItsTaskWasCancelledIsStillJournaled() {
+    var entity = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(entity, request("text.summarize", "h1"));
+    Approval pending = propose(entity, "slow.post");
+    decide(entity, pending.approvalId(), TaskEntity.Decision.APPROVE, null);
+    entity.<TaskEntity.CancelReply>runCommand(r -> new TaskEntity.Cancel("stop", ALICE, r));
+    slowGate.complete(null);
+    TaskState state = awaitState(entity, s -> !s.approval(pending.approvalId()).orElseThrow().awaitsResult());
+    assertEquals(TaskStatus.CANCELLED, state.status());
+    assertEquals("approved: the action ran", state.approval(pending.approvalId()).orElseThrow().outcome());
+    List<String> types = journalTypes();
+    assertEquals("ApprovedActionRan", types.get(types.size() - 1), types.toString());
+    assertEquals(Map.of(pending.approvalId(), 1), Map.copyOf(billed));
   }
 }

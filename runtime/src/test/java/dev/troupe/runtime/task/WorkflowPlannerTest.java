@@ -163,6 +163,37 @@ class WorkflowPlannerTest {
   }
 
   @Test
+  void anApprovalInOneBranchDoesNotHideAnEscalationInAnother() {
+    start(Workflow.builder("two")
+        .step("a", "x.a").done()
+        .step("b", "x.b").done()
+        .build(), "{}");
+    next();
+    apply(new TaskEvent.StepStarted("t.b", "b", "x.b", "agent-1", 1),
+        new TaskEvent.StepEscalated("t.b", "agent-1", 1, "stuck", Usage.NONE, 1),
+        new TaskEvent.TaskEscalated("stuck"));
+    proposes("t.a");
+    assertEquals(TaskStatus.ESCALATED, state.status(), "still waiting for guidance");
+    apply(new TaskEvent.ApprovalGranted("apr_t.a", "t.a", null));
+    assertEquals(TaskStatus.ESCALATED, state.status());
+    apply(new TaskEvent.StepCompleted("t.a", "agent-1", 1, json("{}"), 1.0, Usage.NONE, 1));
+    assertEquals(List.of(), next(), "nothing moves until a human guides b");
+  }
+
+  @Test
+  void cancellingTheLastRunThatWaitedForApprovalLetsTheTaskRunAgain() {
+    start(Workflow.builder("race")
+        .step("quote", "x.quote").forEach("${input.vendors}", "vendor", JoinPolicy.ANY, null).done()
+        .build(), "{\"vendors\": [\"a\", \"b\"]}");
+    next();
+    proposes("t.quote[1]");
+    assertEquals(TaskStatus.WAITING_APPROVAL, state.status());
+    apply(new TaskEvent.StepCancelled("t.quote[1]", "the fan-out was joined"));
+    assertEquals(TaskStatus.RUNNING, state.status());
+    assertEquals(ApprovalStatus.WITHDRAWN, state.approval("apr_t.quote[1]").orElseThrow().status());
+  }
+
+  @Test
   void aRejectionWithTheContinuePolicyLetsALaterConditionTakeTheOtherBranch() {
     start(Workflow.builder("bill")
         .step("bill", "x.bill").onReject(dev.troupe.runtime.workflow.RejectPolicy.CONTINUE).done()
