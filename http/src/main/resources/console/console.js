@@ -9,6 +9,8 @@ let refreshTimer = null;
 let openTaskId = null;
 // Comments being typed survive the periodic refresh of the approvals list.
 const drafts = new Map();
+// One card per pending approval, kept across refreshes so focus and clicks are never lost.
+const cards = new Map();
 
 const $ = (id) => document.getElementById(id);
 
@@ -67,7 +69,7 @@ async function signIn(event) {
   }
   if (check.status === 403) {
     apiKey = null;
-    say("This key cannot see approvals: it needs the approver or admin role.", true);
+    say("This key cannot see approvals: it needs the approver, auditor or admin role.", true);
     return;
   }
   sessionStorage.setItem(KEY_STORE, candidate);
@@ -77,13 +79,16 @@ async function signIn(event) {
 }
 
 function signOut() {
+  const wasSignedIn = apiKey !== null;
   sessionStorage.removeItem(KEY_STORE);
   apiKey = null;
   clearTimeout(refreshTimer);
+  cards.clear();
+  $("approvals").replaceChildren();
   $("workspace").hidden = true;
   $("sign-out").hidden = true;
   $("login").hidden = false;
-  say("Signed out.");
+  if (wasSignedIn) say("Signed out.");
 }
 
 function showWorkspace() {
@@ -95,12 +100,13 @@ function showWorkspace() {
 
 async function refresh() {
   clearTimeout(refreshTimer);
+  if (!apiKey) return;
   try {
     await Promise.all([loadApprovals(), loadTasks(), openTaskId ? loadTask(openTaskId) : null]);
   } catch (error) {
     say("Cannot reach the server: " + error.message, true);
   }
-  refreshTimer = setTimeout(refresh, REFRESH_MS);
+  if (apiKey) refreshTimer = setTimeout(refresh, REFRESH_MS);
 }
 
 // ---- approvals ----
@@ -112,10 +118,23 @@ async function loadApprovals() {
   const items = result.body.items;
   $("approval-count").textContent = "(" + items.length + ")";
   $("no-approvals").hidden = items.length > 0;
+  // Only what changed is touched: a card stays the same element while its approval is pending.
+  const pending = new Set(items.map((a) => a.approvalId));
+  for (const [id, card] of cards) {
+    if (!pending.has(id)) {
+      card.remove();
+      cards.delete(id);
+    }
+  }
   const list = $("approvals");
-  const focused = document.activeElement && document.activeElement.id;
-  list.replaceChildren(...items.map(approvalCard));
-  if (focused && $(focused)) $(focused).focus();
+  items.forEach((approval, index) => {
+    let card = cards.get(approval.approvalId);
+    if (!card) {
+      card = approvalCard(approval);
+      cards.set(approval.approvalId, card);
+    }
+    if (list.children[index] !== card) list.insertBefore(card, list.children[index] || null);
+  });
 }
 
 function approvalCard(approval) {
@@ -134,16 +153,16 @@ function approvalCard(approval) {
     el("p", { className: "meta",
       text: (review ? "Confidence " + approval.confidence + " from " : "Proposed by ") + approval.agentId + " for task " + approval.taskId + ", step " + approval.stepId
         + " · requested " + when(approval.requestedAt) + " · expires " + when(approval.expiresAt) }),
-    el("pre", { className: "input",
-      "aria-label": review ? "Output to review" : "Exact input of " + approval.action.tool,
-      text: JSON.stringify(review ? approval.output : approval.action.input, null, 2) }),
+    el("figure", {},
+      el("figcaption", { text: review ? "Output to review" : "Exact input of the call" }),
+      el("pre", { className: "input", text: JSON.stringify(review ? approval.output : approval.action.input, null, 2) })),
     el("label", { for: commentId, text: "Comment (optional)" }),
     comment,
     el("div", { className: "actions" },
-      el("button", { type: "button", className: "approve", "data-action": "approve",
-        onclick: (e) => decide(approval, "approve", e.target) }, "Approve"),
-      el("button", { type: "button", className: "reject", "data-action": "reject",
-        onclick: (e) => decide(approval, "reject", e.target) }, "Reject")));
+      el("button", { type: "button", className: "approve", "data-action": "approve", "aria-describedby": "title-" + id,
+        onclick: (e) => decide(approval, "approve", e.currentTarget) }, "Approve"),
+      el("button", { type: "button", className: "reject", "data-action": "reject", "aria-describedby": "title-" + id,
+        onclick: (e) => decide(approval, "reject", e.currentTarget) }, "Reject")));
 }
 
 async function decide(approval, verb, button) {
@@ -157,9 +176,16 @@ async function decide(approval, verb, button) {
   });
   if (result.status === 200) {
     drafts.delete(approval.approvalId);
+    cards.delete(approval.approvalId);
+    // Focus moves on to the next decision (or the status line), never to the page's start.
+    const next = card.nextElementSibling || card.previousElementSibling;
+    card.remove();
     const what = approval.kind === "review" ? "the output of step " + approval.stepId : approval.action.tool;
     say((verb === "approve" ? "Approved " : "Rejected ") + what + " for task " + approval.taskId + ".");
+    const target = next ? next.querySelector("button[data-action=approve]") : $("status");
+    if (target) target.focus();
   } else {
+    card.querySelectorAll("button").forEach((b) => { b.disabled = false; });
     say(problem(result), true);
   }
   refresh();
@@ -169,6 +195,7 @@ async function decide(approval, verb, button) {
 
 async function loadTasks() {
   const result = await api("/v1/tasks?limit=20");
+  if (result.status === 401) return signOut();
   if (result.status !== 200) return;
   const rows = result.body.items.map((task) => el("tr", { "data-task-id": task.taskId },
     el("td", {}, el("a", { href: "#" + task.taskId, onclick: (e) => { e.preventDefault(); openTask(task.taskId); } },

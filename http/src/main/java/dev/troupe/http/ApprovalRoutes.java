@@ -82,8 +82,8 @@ final class ApprovalRoutes extends AllDirectives {
           + "admin role", instance));
     }
     return completeWithFuture(ownApproval(principal, approvalId)
-        .thenApply(found -> found.map(f -> json(StatusCodes.OK, ApprovalView.of(f.task().taskId(), f.approval())))
-            .orElseGet(() -> notFound(approvalId)))
+        .thenApplyAsync(found -> found.map(f -> json(StatusCodes.OK, ApprovalView.of(f.task().taskId(),
+            f.approval()))).orElseGet(() -> notFound(approvalId)), executor)
         .exceptionally(TaskRoutes::unavailable));
   }
 
@@ -126,7 +126,7 @@ final class ApprovalRoutes extends AllDirectives {
           }
           String taskId = found.get().task().taskId();
           return runtime.tasks().decide(taskId, approvalId, decision, parsed.comment(), principal.asAuditActor())
-              .thenApply(reply -> decided(reply, approvalId, instance));
+              .thenApplyAsync(reply -> decided(reply, approvalId, instance), executor);
         }, executor).exceptionally(TaskRoutes::unavailable);
         return completeWithFuture(response);
       });
@@ -153,9 +153,9 @@ final class ApprovalRoutes extends AllDirectives {
     if (taskId.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return runtime.tasks().approval(taskId.get(), approvalId).thenApply(reply ->
+    return runtime.tasks().approval(taskId.get(), approvalId).thenApplyAsync(reply ->
         reply instanceof TaskEntity.ApprovalFound found && found.task().tenant().equals(principal.tenant())
-            ? Optional.of(found) : Optional.empty());
+            ? Optional.of(found) : Optional.empty(), executor);
   }
 
   private static HttpResponse notFound(String approvalId) {

@@ -130,7 +130,8 @@ final class TaskRoutes extends AllDirectives {
       }
       var page = runtime.directory().tasks(principal.tenant(), query.status(), query.limit(), query.cursor());
       return complete(json(StatusCodes.OK, new TaskViews.ListPage<>(
-          page.items().stream().map(TaskViews.TaskSummaryView::of).toList(), page.nextCursor())));
+          page.items().stream().map(task -> TaskViews.TaskSummaryView.of(task, runtime.redactor())).toList(),
+          page.nextCursor())));
     });
   }
 
@@ -299,10 +300,12 @@ final class TaskRoutes extends AllDirectives {
                 .takeWhile(envelope -> !isFinal(((JournalEntry) envelope.event()).event()), true)
                 .map(envelope -> {
                   JournalEntry entry = (JournalEntry) envelope.event();
-                  // Clients watching progress see what GET shows them: masked.
+                  // Clients watching progress see what GET shows them: the payload masked (the
+                  // stamp, with its ids and hashes, as it is).
+                  var view = views.view(envelope.sequenceNr(), entry);
+                  view.set("event", runtime.redactor().redact(view.get("event")).json());
                   return ByteString.fromString("id: " + envelope.sequenceNr() + "\nevent: " + entry.eventType()
-                      + "\ndata: " + runtime.redactor().redact(views.view(envelope.sequenceNr(), entry)).json()
-                      + "\n\n");
+                      + "\ndata: " + view + "\n\n");
                 })
                 .keepAlive(http.sseHeartbeat(), () -> HEARTBEAT);
         return complete(HttpResponse.create().withEntity(

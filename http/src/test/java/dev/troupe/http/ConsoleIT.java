@@ -175,7 +175,8 @@ class ConsoleIT {
     assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("script-src 'self'"));
     assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
     assertEquals(200, server.get("/console/console.js", null).statusCode());
-    assertEquals(404, server.get("/console/../admin.key", null).statusCode());
+    assertEquals(404, server.get("/console/..%2Freference.conf", null).statusCode());
+    assertEquals(404, server.get("/console/%2e%2e%2fapplication.conf", null).statusCode());
     assertEquals(404, server.get("/console/secrets.txt", null).statusCode());
   }
 

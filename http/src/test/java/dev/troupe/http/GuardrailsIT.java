@@ -81,7 +81,8 @@ class GuardrailsIT {
     JsonNode done = await(taskId, Set.of("COMPLETED", "FAILED"));
     assertEquals("COMPLETED", done.get("status").asText(), done.toString());
     List<String> types = types(taskId);
-    assertTrue(types.indexOf("BudgetReserved") < types.indexOf("BudgetSettled"), types.toString());
+    assertTrue(types.contains("BudgetReserved") && types.indexOf("BudgetReserved") < types.indexOf("BudgetSettled"),
+        types.toString());
     JsonNode budget = done.get("budget");
     assertEquals(done.get("usage").get("tokens").asLong(), budget.get("spentTokens").asLong());
     assertTrue(budget.get("spentTokens").asLong() > 0, budget.toString());
@@ -173,12 +174,15 @@ class GuardrailsIT {
     // that reaches it before the advert does is refused by the agent with the limit's name.
     String error = second.get("error").asText();
     assertTrue(error.contains("rationed-1 is BUSY") || error.contains("its limit is 1"), second.toString());
+    int failures = 0;
     for (JsonNode event : json(server.get("/v1/audit/tasks/" + second.get("taskId").asText(), KEY)).get("events")) {
       if (event.get("type").asText().equals("StepFailed")) {
+        failures++;
         String reason = event.get("event").get("reason").asText();
         assertTrue(reason.contains("rationed-1 is BUSY")
             || reason.contains("accepted 1 steps in the last minute, its limit is 1"), reason);
       }
     }
+    assertEquals(3, failures, "every attempt failed for the limit");
   }
 }

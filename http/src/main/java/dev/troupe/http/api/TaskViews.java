@@ -99,11 +99,12 @@ public final class TaskViews {
   public record TaskSummaryView(
       String taskId, String status, String capability, String workflow, Instant createdAt, Instant updatedAt,
       Map<String, String> labels, UsageView usage, String error, int pendingApprovals, Links links) {
-    public static TaskSummaryView of(dev.troupe.runtime.directory.TaskSummary task) {
+    public static TaskSummaryView of(dev.troupe.runtime.directory.TaskSummary task,
+        dev.troupe.runtime.guard.Redactor redactor) {
       String workflow = task.workflow() == null ? null : task.workflow() + "@" + task.workflowVersion();
       return new TaskSummaryView(task.taskId(), task.status().name(), task.capability(), workflow, task.createdAt(),
-          task.updatedAt(), task.labels(), UsageView.of(task.usage()), task.error(), task.pendingApprovals(),
-          Links.of(task.taskId()));
+          task.updatedAt(), task.labels(), UsageView.of(task.usage()), redactor.redactText(task.error()),
+          task.pendingApprovals(), Links.of(task.taskId()));
     }
   }
 

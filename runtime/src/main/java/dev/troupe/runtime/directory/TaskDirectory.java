@@ -169,9 +169,12 @@ public final class TaskDirectory {
       if (parts.length != 3 || parts[2].isEmpty()) {
         return Optional.empty();
       }
-      return Optional.of(new Key(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])),
-          parts[2]));
-    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      long nanos = Long.parseLong(parts[1]);
+      if (nanos < 0 || nanos > 999_999_999) {
+        return Optional.empty();
+      }
+      return Optional.of(new Key(Instant.ofEpochSecond(Long.parseLong(parts[0]), nanos), parts[2]));
+    } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
       return Optional.empty();
     }
   }
