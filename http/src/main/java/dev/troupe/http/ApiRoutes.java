@@ -48,13 +48,14 @@ public final class ApiRoutes extends AllDirectives {
         pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
           V1Routes built = v1For(runtime);
           return concat(built.tasks().routes(principal), built.approvals().routes(principal),
+              built.keys().routes(principal),
               built.workflows().routes(principal),
               built.audit().routes(principal), built.agents().routes());
         }))))));
   }
 
   /** The route classes of one runtime, built once rather than per request. */
-  private record V1Routes(TroupeRuntime runtime, TaskRoutes tasks, ApprovalRoutes approvals,
+  private record V1Routes(TroupeRuntime runtime, TaskRoutes tasks, ApprovalRoutes approvals, KeyRoutes keys,
       WorkflowRoutes workflows, AuditRoutes audit, AgentRoutes agents) {}
 
   private final AtomicReference<V1Routes> v1 = new AtomicReference<>();
@@ -64,7 +65,7 @@ public final class ApiRoutes extends AllDirectives {
     if (current == null || current.runtime() != runtime) {
       JournalViews views = new JournalViews(JournalAudit.journalMapper(runtime.audit().system()));
       current = new V1Routes(runtime, new TaskRoutes(runtime, http, views, executor),
-          new ApprovalRoutes(runtime, http, executor),
+          new ApprovalRoutes(runtime, http, executor), new KeyRoutes(runtime, keys, http, executor),
           new WorkflowRoutes(runtime, http, executor), new AuditRoutes(runtime, views, executor),
           new AgentRoutes(runtime, http.requestTimeout(), executor));
       v1.set(current);

@@ -2,6 +2,8 @@ package dev.troupe.http;
 
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.ApiKeys;
+import dev.troupe.http.auth.KeyFeed;
+import dev.troupe.http.auth.KeyRing;
 import dev.troupe.runtime.TroupeRuntime;
 import dev.troupe.runtime.TroupeComponents;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +30,8 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
 
   private record Failed(String what, Throwable cause) implements Command {}
 
+  private record KeysLoaded(TroupeRuntime runtime) implements Command {}
+
   /** What the node's starter waits on: the binding, then the started runtime. */
   record Startup(CompletableFuture<ServerBinding> bound, CompletableFuture<TroupeRuntime> started) {
     static Startup create() {
@@ -44,6 +48,7 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
   private final TroupeComponents components;
   private final NodeState node;
   private final Startup startup;
+  private final ApiKeys keys;
 
   static Behavior<Command> create(
       TroupeSettings settings, TroupeComponents components, ApiKeys keys, NodeState node, Startup startup) {
@@ -57,6 +62,7 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
     this.components = components;
     this.node = node;
     this.startup = startup;
+    this.keys = keys;
     var system = context.getSystem();
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "troupe-not-ready",
         () -> {
@@ -83,7 +89,8 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Bound.class, this::onBound)
-        .onMessage(Started.class, this::onStarted)
+        .onMessage(Started.class, this::onRuntime)
+        .onMessage(KeysLoaded.class, this::onStarted)
         .onMessage(Failed.class, this::onFailed)
         .build();
   }
@@ -97,7 +104,19 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
     return this;
   }
 
-  private Behavior<Command> onStarted(Started started) {
+  private Behavior<Command> onRuntime(Started started) {
+    // Keys created over the API must be accepted before the node says it is ready.
+    TroupeRuntime runtime = started.runtime();
+    var system = getContext().getSystem();
+    var chain = new dev.troupe.persistence.AuditChain(runtime.audit().hasher());
+    runtime.sharding().init(org.apache.pekko.cluster.sharding.typed.javadsl.Entity.of(KeyRing.ENTITY_TYPE_KEY,
+        entity -> KeyRing.create(entity.getEntityId(), chain, java.time.Clock.systemUTC(), settings.supervision())));
+    getContext().pipeToSelf(KeyFeed.follow(keys, runtime.audit().readJournal(), system),
+        (loaded, error) -> error == null ? new KeysLoaded(runtime) : new Failed("the API keys did not load", error));
+    return this;
+  }
+
+  private Behavior<Command> onStarted(KeysLoaded started) {
     node.started(started.runtime());
     startup.started().complete(started.runtime());
     getContext().getLog().info("Troupe is ready on port {} with capabilities {}",

@@ -14,6 +14,8 @@ import java.util.Optional;
  */
 public final class ApiKeys {
   private final Map<String, Entry> byHash;
+  /** Keys created over the API (from the key rings' journal); configured keys cannot be shadowed. */
+  private final Map<String, Entry> created = new java.util.concurrent.ConcurrentHashMap<>();
 
   private record Entry(byte[] hash, Principal principal) {}
 
@@ -33,7 +35,11 @@ public final class ApiKeys {
 
   public Optional<Principal> authenticate(String presentedKey) {
     byte[] hash = sha256(presentedKey);
-    Entry entry = byHash.get(HexFormat.of().formatHex(hash));
+    String hex = HexFormat.of().formatHex(hash);
+    Entry entry = byHash.get(hex);
+    if (entry == null) {
+      entry = created.get(hex);
+    }
     if (entry == null || !MessageDigest.isEqual(entry.hash(), hash)) {
       return Optional.empty();
     }
@@ -41,7 +47,25 @@ public final class ApiKeys {
   }
 
   public int size() {
-    return byHash.size();
+    return byHash.size() + created.size();
+  }
+
+  /** Accepts a key created over the API, by the hash of it. */
+  public void register(String sha256Hex, Principal principal) {
+    if (!byHash.containsKey(sha256Hex)) {
+      created.put(sha256Hex, new Entry(HexFormat.of().parseHex(sha256Hex), principal));
+    }
+  }
+
+  /** Refuses a revoked key from now on. */
+  public void revoke(String sha256Hex) {
+    created.remove(sha256Hex);
+  }
+
+  /** Whether a configured key (not one created over the API) has this name in this tenant. */
+  public boolean isConfigured(String tenant, String name) {
+    return byHash.values().stream().anyMatch(e -> e.principal().tenant().equals(tenant)
+        && e.principal().keyName().equals(name));
   }
 
   public static String sha256Hex(String key) {
