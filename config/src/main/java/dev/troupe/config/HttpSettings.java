@@ -5,7 +5,7 @@ import java.time.Duration;
 /** {@code troupe.http}: where the API listens and how much it accepts. */
 public record HttpSettings(
     String host, int port, long maxBodyBytes, Duration requestTimeout, Duration shutdownDeadline,
-    Duration sseHeartbeat, Admission admission, Tls tls) {
+    Duration sseHeartbeat, Admission admission, Tls tls, boolean metricsRequireKey) {
 
   /**
    * How many unfinished tasks may exist before {@code POST /v1/tasks} answers 429 at once: in
@@ -35,7 +35,8 @@ public record HttpSettings(
         http.positiveDuration("sse-heartbeat"),
         new Admission(http.intInRange("admission.max-tasks-in-flight", 1, 10_000_000),
             http.intInRange("admission.max-tasks-in-flight-per-tenant", 1, 10_000_000)),
-        tls(http.child("tls")));
+        tls(http.child("tls")),
+        http.bool("metrics-require-key"));
   }
 
   private static Tls tls(ConfigReader tls) {
@@ -60,6 +61,6 @@ public record HttpSettings(
   /** The same settings on another port; tests bind to an ephemeral port this way. */
   public HttpSettings withPort(int newPort) {
     return new HttpSettings(host, newPort, maxBodyBytes, requestTimeout, shutdownDeadline, sseHeartbeat, admission,
-        tls);
+        tls, metricsRequireKey);
   }
 }

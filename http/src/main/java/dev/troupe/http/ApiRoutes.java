@@ -45,6 +45,7 @@ public final class ApiRoutes extends AllDirectives {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
         new HealthRoutes(node).routes(),
         console.routes(),
+        path("metrics", () -> get(this::metrics)),
         pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
           V1Routes built = v1For(runtime);
           return concat(built.tasks().routes(principal), built.approvals().routes(principal),
@@ -72,6 +73,21 @@ public final class ApiRoutes extends AllDirectives {
     }
     return current;
   }
+
+  /** Prometheus text, counted from the journal; behind a key only if so configured. */
+  private Route metrics() {
+    Function<TroupeRuntime, Route> scrape = runtime -> complete(HttpResponse.create().withEntity(
+        org.apache.pekko.http.javadsl.model.HttpEntities.create(METRICS_TYPE, runtime.metrics().scrape())));
+    if (!http.metricsRequireKey()) {
+      return runtimeReady(scrape);
+    }
+    return authenticated(principal -> principal.mayAny(java.util.Set.of(dev.troupe.config.Role.AUDITOR))
+        ? runtimeReady(scrape)
+        : complete(Problems.response(StatusCodes.FORBIDDEN, "metrics need the auditor or admin role", "/metrics")));
+  }
+
+  private static final org.apache.pekko.http.javadsl.model.ContentType METRICS_TYPE =
+      org.apache.pekko.http.javadsl.model.ContentTypes.parse(dev.troupe.runtime.metrics.TaskMetrics.CONTENT_TYPE);
 
   private Route authenticated(Function<Principal, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {

@@ -260,7 +260,11 @@ class ApprovalsIT {
 
   @Test
   void theTaskListPagesNewestFirstAndFiltersByStatus() throws Exception {
-    server = TestServer.start(dataDir, CONFIG);
+    server = TestServer.start(dataDir, CONFIG + "\ntroupe.http.metrics-require-key = on");
+    // Metrics behind a key, when so configured: auditors and admins only.
+    assertEquals(401, server.get("/metrics", null).statusCode());
+    assertEquals(403, server.get("/metrics", SUBMITTER).statusCode());
+    assertEquals(200, server.get("/metrics", AUDITOR).statusCode());
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       ids.add(submit("{\"capability\": \"text.summarize\", \"input\": {\"text\": \"Note " + i + ". More.\"}}"));

@@ -185,4 +185,30 @@ class GuardrailsIT {
     }
     assertEquals(3, failures, "every attempt failed for the limit");
   }
+
+  @Test
+  void metricsCountWhatTheJournalSaysInPrometheusText() throws Exception {
+    await(submit("{\"capability\": \"text.summarize\", \"input\": {\"text\": \"Anvils are heavy.\"},"
+        + " \"budget\": {\"maxTokens\": 5}}"), Set.of("FAILED"));
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    HttpResponse<String> metrics = server.get("/metrics", null);
+    // The metrics are counted from the journal as the directory folds it, which trails by a moment.
+    while (!metrics.body().contains("troupe_tasks_finished_total{status=\"FAILED\"") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      metrics = server.get("/metrics", null);
+    }
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+    String body = metrics.body();
+    for (String expected : List.of("troupe_tasks_submitted_total{tenant=\"default\"}",
+        "troupe_tasks_finished_total{status=\"FAILED\",tenant=\"default\"}",
+        "troupe_step_attempts_total{capability=\"text.summarize\",outcome=\"failed\"}",
+        "troupe_step_duration_seconds_bucket{capability=\"text.summarize\"", "troupe_tasks_in_flight ",
+        "troupe_approvals_pending ")) {
+      assertTrue(body.contains(expected), expected + " in " + body);
+    }
+    double refusals = Double.parseDouble(body.lines().filter(l -> l.startsWith("troupe_budget_refusals_total "))
+        .findFirst().orElseThrow().split(" ")[1]);
+    assertTrue(refusals >= 1, body);
+  }
 }

@@ -15,6 +15,7 @@ import dev.troupe.runtime.task.TaskBudgets;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
+import dev.troupe.runtime.metrics.TaskMetrics;
 import dev.troupe.runtime.task.ChildWorkflows;
 import dev.troupe.runtime.task.TaskDelegator;
 import dev.troupe.runtime.task.TaskDependencies;
@@ -68,10 +69,12 @@ public final class TroupeRuntime {
   private final WorkflowClient workflows;
   private final TaskDirectory directory;
   private final Redactor redactor;
+  private final TaskMetrics metrics;
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
       ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows,
-      TaskDirectory directory) {
+      TaskDirectory directory, TaskMetrics metrics) {
+    this.metrics = metrics;
     this.workflows = workflows;
     this.directory = directory;
     this.redactor = Redactor.of(settings.redaction());
@@ -171,9 +174,11 @@ public final class TroupeRuntime {
                       settings.supervision().maxBackoff(), settings.supervision().randomFactor())),
               TriggerRouter.NAME));
           TaskDirectory directory = new TaskDirectory();
+          TaskMetrics metrics = new TaskMetrics(directory);
+          directory.listen(metrics);
           DirectoryFeed.follow(directory, audit.readJournal(), system);
           return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient,
-              directory);
+              directory, metrics);
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
@@ -237,6 +242,11 @@ public final class TroupeRuntime {
   /** What is masked in what clients are shown (and in journaled tool calls). */
   public Redactor redactor() {
     return redactor;
+  }
+
+  /** What {@code /metrics} shows. */
+  public TaskMetrics metrics() {
+    return metrics;
   }
 
   /** Task and approval lists, per tenant (a read side that trails the journal slightly). */

@@ -37,6 +37,13 @@ public final class TaskDirectory {
 
   private record Key(Instant at, String id) {}
 
+  /** Told of every event folded, in journal order, with the task before and after it. */
+  public interface Listener {
+    void folded(TaskState before, TaskState after, JournalEntry entry);
+  }
+
+  private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final Map<String, TaskState> unfinished = new ConcurrentHashMap<>();
   private final Map<String, Key> taskKeys = new ConcurrentHashMap<>();
   private final Map<String, NavigableMap<Key, TaskSummary>> tasksByTenant = new ConcurrentHashMap<>();
@@ -70,6 +77,15 @@ public final class TaskDirectory {
     if (after.isEmpty()) {
       return;
     }
+    for (Listener listener : listeners) {
+      try {
+        listener.folded(before, after, entry);
+      } catch (RuntimeException e) {
+        // A listener (metrics) must never stop the lists from following the journal.
+        org.slf4j.LoggerFactory.getLogger(TaskDirectory.class).warn("A directory listener failed on {} of {}",
+            entry.eventType(), taskId, e);
+      }
+    }
     expected.remove(taskId);
     if (after.status().isFinal()) {
       if (unfinished.remove(taskId) != null) {
@@ -99,6 +115,17 @@ public final class TaskDirectory {
     if (!taskKeys.containsKey(taskId)) {
       expected.put(taskId, tenant);
     }
+  }
+
+  /** Adds a listener; register it before the directory starts following the journal. */
+  public void listen(Listener listener) {
+    listeners.add(listener);
+  }
+
+  /** Approvals waiting for a human, in all tenants. */
+  public int pendingApprovals() {
+    return (int) approvalsByTenant.values().stream().flatMap(m -> m.values().stream())
+        .filter(a -> a.approval().status() == ApprovalStatus.PENDING).count();
   }
 
   /** Unfinished tasks, in all. */
