@@ -46,6 +46,8 @@ public final class ApiRoutes extends AllDirectives {
         new HealthRoutes(node).routes(),
         console.routes(),
         path("metrics", () -> get(this::metrics)),
+        path("openapi.json", () -> get(() -> getFromResource("openapi.json",
+            org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON))),
         pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
           V1Routes built = v1For(runtime);
           return concat(built.tasks().routes(principal), built.approvals().routes(principal),
