@@ -45,6 +45,16 @@ public final class ApiJson {
 
   /** Parses a request body; the exception's message is safe to show the client. */
   public static JsonNode read(byte[] body) throws InvalidJsonException {
+    // Strict UTF-8 first: Jackson decodes some invalid forms (overlong encodings such as
+    // 0xC0 0xAF for '/'), and what reaches an agent or the journal must be what was sent.
+    try {
+      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(body));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new InvalidJsonException("the body is not valid UTF-8");
+    }
     try {
       JsonNode node = MAPPER.readTree(body);
       if (node == null || node.isMissingNode()) {
