@@ -280,7 +280,7 @@ class TaskApiIT {
     invalidUtf8[invalidUtf8.length - 4] = (byte) 0xC3; // a lead byte with no continuation
     assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
         .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(invalidUtf8))), 400, "malformed JSON");
+        .POST(HttpRequest.BodyPublishers.ofByteArray(invalidUtf8))), 400, "the body is not valid UTF-8");
     assertProblem(server.send(HttpRequest.newBuilder(server.uri("/v1/tasks"))
         .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString(summarize("x")))), 415, "application/json");

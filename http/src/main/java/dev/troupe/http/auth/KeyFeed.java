@@ -4,6 +4,8 @@ import dev.troupe.config.Role;
 import dev.troupe.persistence.JournalEntry;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -26,16 +28,30 @@ public final class KeyFeed {
 
   public static CompletionStage<Void> follow(ApiKeys keys, JdbcReadJournal journal, ActorSystem<?> system) {
     AtomicLong offset = new AtomicLong();
-    return journal.currentEventsByTag(KeyRing.TAG, Offset.noOffset())
-        .runWith(Sink.foreach(envelope -> apply(keys, envelope, offset)), system)
-        .thenAccept(loaded -> RestartSource.withBackoff(
+    // Loaded ring by ring, not by tag: a tag query waits out gaps in the journal's ordering (which
+    // a killed process leaves), and the node must not wait that long to be ready.
+    String prefix = KeyRing.ENTITY_TYPE_KEY.name() + "|";
+    Map<String, Long> loaded = new ConcurrentHashMap<>();
+    return journal.currentPersistenceIds()
+        .filter(id -> id.startsWith(prefix))
+        .flatMapConcat(id -> journal.currentEventsByPersistenceId(id, 0, Long.MAX_VALUE))
+        .runWith(Sink.foreach(envelope -> {
+          loaded.merge(envelope.persistenceId(), envelope.sequenceNr(), Math::max);
+          apply(keys, envelope);
+        }), system)
+        .thenAccept(done -> RestartSource.withBackoff(
                 RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
                 () -> journal.eventsByTag(KeyRing.TAG, Offset.sequence(offset.get())))
-            .runWith(Sink.foreach(envelope -> apply(keys, envelope, offset)), system));
+            .runWith(Sink.foreach(envelope -> {
+              offset.accumulateAndGet(((Sequence) envelope.offset()).value(), Math::max);
+              // What the load saw is not applied again: a revoked key must not come back, even briefly.
+              if (envelope.sequenceNr() > loaded.getOrDefault(envelope.persistenceId(), 0L)) {
+                apply(keys, envelope);
+              }
+            }), system));
   }
 
-  private static void apply(ApiKeys keys, EventEnvelope envelope, AtomicLong offset) {
-    offset.accumulateAndGet(((Sequence) envelope.offset()).value(), Math::max);
+  private static void apply(ApiKeys keys, EventEnvelope envelope) {
     if (!(envelope.event() instanceof JournalEntry entry)) {
       return;
     }
