@@ -66,7 +66,8 @@ final class KeyRoutes extends AllDirectives {
         return complete(Problems.response(StatusCodes.FORBIDDEN, "managing keys needs the admin role", INSTANCE));
       }
       return concat(
-          pathEndOrSingleSlash(() -> concat(post(() -> create(principal)), get(() -> list(principal)))),
+          pathEndOrSingleSlash(() -> concat(post(() -> create(principal)),
+              get(() -> parameterOptional("tenant", tenant -> list(principal, tenant))))),
           path(PathMatchers.segment(), name -> delete(() -> parameterOptional("tenant", tenant ->
               revoke(principal, name, tenant)))));
     });
@@ -120,8 +121,13 @@ final class KeyRoutes extends AllDirectives {
     });
   }
 
-  private Route list(Principal principal) {
-    return completeWithFuture(ring(principal.tenant())
+  private Route list(Principal principal, Optional<String> tenantParam) {
+    String tenant = tenantParam.orElse(principal.tenant());
+    Optional<HttpResponse> notAllowed = tenantProblem(principal, tenant);
+    if (notAllowed.isPresent()) {
+      return complete(notAllowed.get());
+    }
+    return completeWithFuture(ring(tenant)
         .<KeyRing.Reply>ask(KeyRing.ListKeys::new, http.requestTimeout())
         .thenApplyAsync(reply -> json(StatusCodes.OK, Map.of("items", ((KeyRing.Keys) reply).keys().stream()
             .map(KeyView::of).collect(Collectors.toList()))), executor)

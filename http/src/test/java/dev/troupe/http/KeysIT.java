@@ -87,6 +87,8 @@ class KeysIT {
     assertTrue(listed.contains("\"name\":\"ci\"") && !listed.contains(key)
         && !listed.contains(ApiKeys.sha256Hex(key)), listed);
     assertFalse(server.get("/v1/keys", ADMIN).body().contains("\"ci\""));
+    assertTrue(server.get("/v1/keys?tenant=acme", ADMIN).body().contains("\"name\":\"ci\""), "the operator may look");
+    assertEquals(403, server.get("/v1/keys?tenant=default", ACME_ADMIN).statusCode());
     // The journal holds the hash, never the key.
     assertEquals(0, journalRowsContaining(key));
     assertEquals(1, journalRowsContaining(ApiKeys.sha256Hex(key)));
