@@ -185,10 +185,29 @@ class BadInputIT {
         return new Case(method + " " + path, request);
       },
       random -> {
+        int size = 10_001 + random.nextInt(100);
+        String items = "[" + "0,".repeat(size - 1) + "0]";
+        return json(size + " elements", "{\"capability\": \"text.summarize\", \"input\": {\"items\": " + items + "}}");
+      },
+      random -> {
         byte[] noise = new byte[1 + random.nextInt(400)];
         random.nextBytes(noise);
         return new Case("random bytes", post("/v1/tasks", "application/json", noise, KEY));
       });
+
+  @Test
+  void eachLimitHasItsOwnClearMessage() throws Exception {
+    String items = "[" + "0,".repeat(10_000) + "0]";
+    HttpResponse<String> response = server.postJson("/v1/tasks", KEY,
+        "{\"capability\": \"text.summarize\", \"input\": {\"doc\": {\"items\": " + items + "}}}");
+    assertEquals(400, response.statusCode());
+    assertTrue(response.body().contains("input.doc.items: at most 10000 elements"), response.body());
+    String deep = "{\"a\":".repeat(40) + "1" + "}".repeat(40);
+    HttpResponse<String> nested = server.postJson("/v1/tasks", KEY,
+        "{\"capability\": \"text.summarize\", \"input\": " + deep + "}");
+    assertEquals(400, nested.statusCode());
+    assertTrue(nested.body().contains("the JSON exceeds a limit") && nested.body().contains("depth"), nested.body());
+  }
 
   @Test
   void generatedBadRequestsGetProblem4xxChangeNothingAndTheServerStaysUp() throws Exception {

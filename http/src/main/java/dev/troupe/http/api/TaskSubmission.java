@@ -28,6 +28,8 @@ import dev.troupe.runtime.task.PinnedWorkflow;
 public final class TaskSubmission {
   static final Set<String> FIELDS = Set.of("capability", "workflow", "goal", "input", "budget", "deadline", "priority", "labels");
   public static final int MAX_GOAL = 2000;
+  /** Per array anywhere in the input: a fan-out over more would be a runaway, not a task. */
+  public static final int MAX_ARRAY_ELEMENTS = 10_000;
   public static final int MAX_LABELS = 32;
   public static final int MAX_LABEL_KEY = 64;
   public static final int MAX_LABEL_VALUE = 256;
@@ -105,6 +107,10 @@ public final class TaskSubmission {
       input = mapper.createObjectNode();
     } else if (!input.isObject()) {
       return Result.refused(400, "input", "must be a JSON object");
+    }
+    String longArray = longArray(input, "input");
+    if (longArray != null) {
+      return Result.refused(400, longArray, "at most " + MAX_ARRAY_ELEMENTS + " elements");
     }
 
     Budget budget = Budget.UNLIMITED;
@@ -207,5 +213,28 @@ public final class TaskSubmission {
     }
     return Result.ok(TaskRequest.forCapability(tenant, capability.asText(), goal, null, input, budget, deadline,
         priority, labels, requestHash));
+  }
+
+  /** The path of the first array in {@code node} longer than allowed, or null. */
+  private static String longArray(JsonNode node, String path) {
+    if (node.isArray()) {
+      if (node.size() > MAX_ARRAY_ELEMENTS) {
+        return path;
+      }
+      for (int i = 0; i < node.size(); i++) {
+        String found = longArray(node.get(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (node.isObject()) {
+      for (var field : node.properties()) {
+        String found = longArray(field.getValue(), path + "." + field.getKey());
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 }
