@@ -34,12 +34,8 @@ public final class BillingAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String client;
-    try {
-      client = Inputs.text(step.input(), "client");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String client = Inputs.text(step.input(), "client");
     JsonNode amount = step.input().get("amountEur");
     if (amount == null || amount.isNull()) {
       amount = JsonNodeFactory.instance.numberNode(STANDARD_RETAINER_EUR);

@@ -32,12 +32,8 @@ public final class BriefingPlannerAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    List<String> companies;
-    try {
-      companies = Inputs.texts(step.input(), "companies");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    List<String> companies = Inputs.texts(step.input(), "companies");
     if (companies.size() > MAX_COMPANIES) {
       return CompletableFuture.completedFuture(
           StepOutcome.permanent("input.companies: at most " + MAX_COMPANIES + ", got " + companies.size()));

@@ -43,14 +43,9 @@ public final class ComplianceAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String client;
-    String summary;
-    try {
-      client = Inputs.text(step.input(), "client");
-      summary = Inputs.text(step.input(), "summary");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String client = Inputs.text(step.input(), "client");
+    String summary = Inputs.text(step.input(), "summary");
     String lower = summary.toLowerCase(Locale.ROOT);
     List<String> findings = new ArrayList<>();
     RED_FLAGS.entrySet().stream()

@@ -30,12 +30,8 @@ public final class CrmAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String client;
-    try {
-      client = Inputs.text(step.input(), "client");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String client = Inputs.text(step.input(), "client");
     step.memory().note("crm:" + client).ifPresent(id -> step.note(client + " was recorded before as " + id));
     ObjectNode record = JsonNodeFactory.instance.objectNode();
     record.put("client", client);

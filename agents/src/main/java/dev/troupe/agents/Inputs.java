@@ -9,8 +9,8 @@ import java.util.Optional;
 final class Inputs {
   private Inputs() {}
 
-  /** A bad input: the step fails permanently with this message. */
-  static final class Invalid extends Exception {
+  /** A bad input: the step fails permanently with this message (it need not be caught). */
+  static final class Invalid extends dev.troupe.runtime.agent.InvalidInputException {
     private static final long serialVersionUID = 1L;
 
     Invalid(String message) {

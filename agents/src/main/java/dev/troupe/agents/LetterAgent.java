@@ -29,14 +29,9 @@ public final class LetterAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String client;
-    String summary;
-    try {
-      client = Inputs.text(step.input(), "client");
-      summary = Inputs.text(step.input(), "summary");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String client = Inputs.text(step.input(), "client");
+    String summary = Inputs.text(step.input(), "summary");
     // Guidance on an escalated letter is the partner's decision to engage; declining is cancelling the task.
     if (step.input().has("approved") && !step.input().get("approved").asBoolean(true) && step.guidance().isEmpty()) {
       return CompletableFuture.completedFuture(StepOutcome.escalate(

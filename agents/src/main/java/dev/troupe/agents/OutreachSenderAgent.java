@@ -30,13 +30,10 @@ public final class OutreachSenderAgent implements Agent {
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
     ObjectNode message = JsonNodeFactory.instance.objectNode();
-    try {
-      message.put("to", Inputs.text(step.input(), "to"));
-      message.put("subject", Inputs.text(step.input(), "subject"));
-      message.put("body", Inputs.text(step.input(), "body"));
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    message.put("to", Inputs.text(step.input(), "to"));
+    message.put("subject", Inputs.text(step.input(), "subject"));
+    message.put("body", Inputs.text(step.input(), "body"));
     return CompletableFuture.completedFuture(StepOutcome.propose(EmailSendTool.NAME, message,
         "Send the outreach message \"" + message.get("subject").asText() + "\" to " + message.get("to").asText() + "."));
   }

@@ -28,14 +28,9 @@ public final class OutreachWriterAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String company;
-    String contact;
-    try {
-      company = Inputs.text(step.input(), "company");
-      contact = Inputs.text(step.input(), "contact");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String company = Inputs.text(step.input(), "company");
+    String contact = Inputs.text(step.input(), "contact");
     if (!contact.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
       return CompletableFuture.completedFuture(StepOutcome.permanent("input.contact must be an e-mail address"));
     }

@@ -30,12 +30,8 @@ public final class ReportAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String company;
-    try {
-      company = Inputs.text(step.input(), "company");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String company = Inputs.text(step.input(), "company");
     JsonNode messages = step.input().path("messages");
     StringBuilder report = new StringBuilder("Outreach to " + company + ". ");
     report.append(messages.size()).append(messages.size() == 1 ? " message was" : " messages were").append(" prepared");

@@ -31,12 +31,8 @@ public final class ResearchAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    String company;
-    try {
-      company = Inputs.text(step.input(), "company");
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
-    }
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    String company = Inputs.text(step.input(), "company");
     java.util.Optional<String> given = Inputs.optionalText(step.input(), "notes");
     String notes = given
         .orElse(company + " is a company we have not worked with before. No public notes were provided.");

@@ -39,22 +39,18 @@ public final class SummarizerAgent implements Agent {
 
   @Override
   public CompletionStage<StepOutcome> run(StepContext step) {
-    try {
-      if (step.capability().equals(DOCUMENTS)) {
-        return summarizeDocuments(step, Inputs.texts(step.input(), "documents"));
-      }
-      String text = Inputs.text(step.input(), "text");
-      if (text.length() > MAX_TEXT_CHARS) {
-        return CompletableFuture.completedFuture(
-            StepOutcome.permanent("input.text is longer than " + MAX_TEXT_CHARS + " characters"));
-      }
-      return summarize(step, text).thenApply(summary -> {
-        ObjectNode output = JsonNodeFactory.instance.objectNode().put("summary", summary);
-        return StepOutcome.completed(output, confidence(text, summary));
-      });
-    } catch (Inputs.Invalid e) {
-      return CompletableFuture.completedFuture(StepOutcome.permanent(e.getMessage()));
+    // A wrong input throws Inputs.Invalid: the step fails for good.
+    if (step.capability().equals(DOCUMENTS)) {
+      return summarizeDocuments(step, Inputs.texts(step.input(), "documents"));
     }
+    String text = Inputs.text(step.input(), "text");
+    if (text.length() > MAX_TEXT_CHARS) {
+      throw new Inputs.Invalid("input.text is longer than " + MAX_TEXT_CHARS + " characters");
+    }
+    return summarize(step, text).thenApply(summary -> {
+      ObjectNode output = JsonNodeFactory.instance.objectNode().put("summary", summary);
+      return StepOutcome.completed(output, confidence(text, summary));
+    });
   }
 
   private CompletionStage<StepOutcome> summarizeDocuments(StepContext step, List<String> documents) {

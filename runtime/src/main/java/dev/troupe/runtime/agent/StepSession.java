@@ -463,13 +463,22 @@ public final class StepSession implements StepContext {
   }
 
   /**
-   * The outcome of a step whose code failed instead of answering: retryable, with the reason.
-   * Used by the agent entity and the test kit alike.
+   * The outcome of a step whose code failed instead of answering. Wrong input, and a tool call
+   * the runtime refused (not granted, irreversible, against the schema), fail for good: another
+   * attempt would do the same. Anything else is retryable, with the reason. Used by the agent
+   * entity and the test kit alike.
    */
   public static StepOutcome outcomeOfFailure(String agentId, Throwable error, Duration stepTimeout) {
     Throwable cause = unwrap(error);
     if (cause instanceof TimeoutException) {
       return StepOutcome.retryable("agent " + agentId + " did not finish the step within " + stepTimeout);
+    }
+    if (cause instanceof InvalidInputException) {
+      return StepOutcome.permanent(cause.getMessage());
+    }
+    if (cause instanceof ToolException tool
+        && (tool.kind() == ToolException.Kind.REFUSED || tool.kind() == ToolException.Kind.INVALID_INPUT)) {
+      return StepOutcome.permanent(cause.getMessage());
     }
     return StepOutcome.retryable("agent code failed: " + describe(cause));
   }

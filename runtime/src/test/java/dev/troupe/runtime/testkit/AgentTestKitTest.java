@@ -119,6 +119,22 @@ class AgentTestKitTest {
   }
 
   @Test
+  void aRefusedToolCallOrWrongInputThatEscapesTheAgentFailsTheStepForGood() {
+    // The agent lets the refusal escape; another attempt would be refused again, so no retry.
+    var refused = AgentTestKit.of(agent(step -> step.tools().call("test.greet", BOB).thenApply(AgentTestKitTest::done)))
+        .tools(GREET).run(json("{}"));
+    assertEquals(StepOutcome.permanent("agent tester-1 was not granted the tool test.greet"), refused.outcome());
+    var invalid = AgentTestKit.of(agent(step -> {
+      throw new dev.troupe.runtime.agent.InvalidInputException("input.name is missing");
+    })).run(json("{}"));
+    assertEquals(StepOutcome.permanent("input.name is missing"), invalid.outcome());
+    var broken = AgentTestKit.of(agent(step -> step.tools().call("test.broken", BOB).thenApply(AgentTestKitTest::done),
+        "test.broken")).tools(BROKEN).run(json("{}"));
+    StepOutcome.Failed failed = assertInstanceOf(StepOutcome.Failed.class, broken.outcome());
+    assertTrue(failed.retryable(), "a tool that failed may do better next time");
+  }
+
+  @Test
   void anIrreversibleToolCannotBeCalledOnlyProposed() {
     var run = AgentTestKit.of(agent(calling("test.launch", BOB), "test.launch")).tools(LAUNCH).run(json("{}"));
     assertEquals(StepOutcome.permanent("REFUSED: tool test.launch is irreversible: return StepOutcome.propose(...) "
