@@ -19,7 +19,8 @@ public record AgentSettings(
     int snapshotEvery,
     int maxModelCallsPerStep,
     int maxIdenticalToolCalls,
-    List<String> toolsNeedingApproval) {
+    List<String> toolsNeedingApproval,
+    Duration drainTimeout) {
   private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   /** An agent class to instantiate and how many instances of it to run. */
@@ -58,7 +59,8 @@ public record AgentSettings(
         agents.intInRange("snapshot-every", 10, 1_000_000),
         agents.intInRange("max-model-calls-per-step", 1, 10_000),
         agents.intInRange("max-identical-tool-calls", 1, 1_000),
-        agents.strings("tools-needing-approval"));
+        agents.strings("tools-needing-approval"),
+        agents.positiveDuration("drain-timeout"));
   }
 
   private static String className(ConfigReader entry, String path) {

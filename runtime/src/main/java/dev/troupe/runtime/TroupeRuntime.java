@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.TreeSet;
@@ -173,6 +174,7 @@ public final class TroupeRuntime {
                   .onFailure(SupervisorStrategy.restartWithBackoff(settings.supervision().minBackoff(),
                       settings.supervision().maxBackoff(), settings.supervision().randomFactor())),
               TriggerRouter.NAME));
+          drainAgentsOnStop(system, sharding, catalog, agentSettings.drainTimeout());
           TaskDirectory directory = new TaskDirectory();
           TaskMetrics metrics = new TaskMetrics(directory);
           directory.listen(metrics);
@@ -182,6 +184,26 @@ public final class TroupeRuntime {
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
+  }
+
+  /**
+   * On a graceful stop, once HTTP has stopped taking requests and before sharding hands its
+   * entities off, every local agent finishes the steps it is running (bounded by
+   * {@code drainTimeout}), so their tool calls are journaled with an outcome instead of left in
+   * doubt.
+   */
+  private static void drainAgentsOnStop(ActorSystem<?> system, ClusterSharding sharding, AgentCatalog catalog,
+      Duration drainTimeout) {
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "troupe-drain-agents",
+        () -> {
+          CompletableFuture<?>[] drained = catalog.instanceIds().stream()
+              .map(agentId -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId)
+                  .<AgentEntity.Drained>ask(AgentEntity.Drain::new, drainTimeout)
+                  .toCompletableFuture()
+                  .exceptionally(timedOut -> null))
+              .toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(drained).thenApply(all -> org.apache.pekko.Done.getInstance());
+        });
   }
 
   /** Registers the node's workflows; one already registered unchanged keeps its version. */

@@ -198,7 +198,7 @@ class AgentEntityTest {
     ModelGateway models = ModelGateway.allTiers(model);
     AgentCatalog catalog = new AgentCatalog(List.of(new AgentRegistration(agent, instances)), tools, models);
     AgentSettings settings = new AgentSettings(4, false, List.of(), List.of(), degradeAfter, cooldown,
-        Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery, 50, 3, List.of());
+        Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery, 50, 3, List.of(), Duration.ofSeconds(10));
     return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
         new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
         Clock.systemUTC(), budgets, redactor);
