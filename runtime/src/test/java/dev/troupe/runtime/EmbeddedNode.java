@@ -29,8 +29,11 @@ final class EmbeddedNode implements AutoCloseable {
 
   static EmbeddedNode start(Path dataDir, List<Agent> agents, List<dev.troupe.runtime.tool.Tool> tools, String hocon)
       throws Exception {
+    // These tests stop nodes to interrupt steps on purpose: no waiting for them to finish
+    // (GracefulStopIT covers the drain). A test may still set its own.
     Config config = TroupeSettings.load(ConfigFactory.parseString(hocon)
-        .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString()))));
+        .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString(),
+            "troupe.agents.drain-timeout", "100ms"))));
     TroupeSettings settings = TroupeSettings.create(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe",
         TroupeRuntime.pekkoConfig(settings).withFallback(config));

@@ -9,6 +9,7 @@ import dev.troupe.persistence.CanonicalJson;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.task.TaskClient;
+import dev.troupe.runtime.task.PinnedWorkflow;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskRequest;
@@ -154,8 +155,11 @@ public final class TriggerRouter
     Source<EventEnvelope, NotUsed> events = RestartSource.withBackoff(
         RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
         () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(last[0])));
+    // Finished tasks are handled in batches, with one look-up of the triggered workflows per batch
+    // (that look-up reads every workflow), not one per task.
     running = events
-        .mapAsync(1, envelope -> handle(envelope).thenApply(done -> envelope))
+        .groupedWithin(256, Duration.ofMillis(200))
+        .mapAsync(1, batch -> handle(batch).thenApply(done -> batch.get(batch.size() - 1)))
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.foreach(envelope -> {
           long offset = ((Sequence) envelope.offset()).value();
@@ -165,30 +169,42 @@ public final class TriggerRouter
         .run(system);
   }
 
-  private CompletionStage<Done> handle(EventEnvelope envelope) {
-    if (!(envelope.event() instanceof JournalEntry entry)
-        || !(entry.event() instanceof TaskEvent.TaskCompleted || entry.event() instanceof TaskEvent.TaskFailed)) {
+  private CompletionStage<Done> handle(List<EventEnvelope> batch) {
+    List<JournalEntry> finished = batch.stream()
+        .filter(envelope -> envelope.event() instanceof JournalEntry entry
+            && (entry.event() instanceof TaskEvent.TaskCompleted || entry.event() instanceof TaskEvent.TaskFailed))
+        .map(envelope -> (JournalEntry) envelope.event())
+        .toList();
+    if (finished.isEmpty()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
+    return workflows.withTriggers().thenCompose(triggered -> {
+      CompletionStage<Done> all = CompletableFuture.completedFuture(Done.getInstance());
+      for (JournalEntry entry : finished) {
+        all = all.thenCompose(done -> handle(entry, triggered));
+      }
+      return all;
+    });
+  }
+
+  private CompletionStage<Done> handle(JournalEntry entry, List<PinnedWorkflow> triggered) {
     String type = entry.event().getClass().getSimpleName();
     String sourceTaskId = entry.stamp().taskId();
-    return workflows.withTriggers().thenCompose(triggered -> {
-      if (triggered.isEmpty()) {
+    if (triggered.isEmpty()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return tasks.get(sourceTaskId).thenCompose(reply -> {
+      if (!(reply instanceof TaskEntity.Found found)) {
         return CompletableFuture.completedFuture(Done.getInstance());
       }
-      return tasks.get(sourceTaskId).thenCompose(reply -> {
-        if (!(reply instanceof TaskEntity.Found found)) {
-          return CompletableFuture.completedFuture(Done.getInstance());
+      List<CompletableFuture<?>> starts = new ArrayList<>();
+      for (var pinned : triggered) {
+        Trigger trigger = pinned.definition().trigger();
+        if (matches(trigger, type, found.task())) {
+          starts.add(start(pinned, type, found.task()).toCompletableFuture());
         }
-        List<CompletableFuture<?>> starts = new ArrayList<>();
-        for (var pinned : triggered) {
-          Trigger trigger = pinned.definition().trigger();
-          if (matches(trigger, type, found.task())) {
-            starts.add(start(pinned, type, found.task()).toCompletableFuture());
-          }
-        }
-        return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
-      });
+      }
+      return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
     }).exceptionally(error -> {
       context.getLog().warn("Trigger for task {} will be retried: {}", sourceTaskId, error.toString());
       throw new IllegalStateException(error);
