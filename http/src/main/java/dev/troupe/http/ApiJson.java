@@ -47,16 +47,19 @@ public final class ApiJson {
   public static JsonNode read(byte[] body) throws InvalidJsonException {
     // Strict UTF-8 first: Jackson decodes some invalid forms (overlong encodings such as
     // 0xC0 0xAF for '/'), and what reaches an agent or the journal must be what was sent.
+    // JSON over HTTP is UTF-8 (RFC 8259): what was decoded is what is parsed, so Jackson's own
+    // encoding detection (UTF-16, UTF-32) cannot be used to slip past this check.
+    String text;
     try {
-      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+      text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
           .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(body));
+          .decode(java.nio.ByteBuffer.wrap(body)).toString();
     } catch (java.nio.charset.CharacterCodingException e) {
       throw new InvalidJsonException("the body is not valid UTF-8");
     }
     try {
-      JsonNode node = MAPPER.readTree(body);
+      JsonNode node = MAPPER.readTree(text);
       if (node == null || node.isMissingNode()) {
         throw new InvalidJsonException("the body is empty; send a JSON object");
       }
@@ -66,8 +69,6 @@ public final class ApiJson {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new InvalidJsonException("malformed JSON at line " + e.getLocation().getLineNr()
           + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new InvalidJsonException("the body cannot be read as JSON");
     }
   }
 

@@ -48,7 +48,8 @@ public final class ApiRoutes extends AllDirectives {
         path("metrics", () -> get(this::metrics)),
         path("openapi.json", () -> get(() -> getFromResource("openapi.json",
             org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON))),
-        pathPrefix("v1", () -> authenticated(principal -> runtimeReady(runtime -> {
+        // Ready first: keys created over the API are known only once the node is ready.
+        pathPrefix("v1", () -> runtimeReady(runtime -> authenticated(principal -> {
           V1Routes built = v1For(runtime);
           return concat(built.tasks().routes(principal), built.approvals().routes(principal),
               built.keys().routes(principal),

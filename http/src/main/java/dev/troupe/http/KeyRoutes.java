@@ -110,7 +110,8 @@ final class KeyRoutes extends AllDirectives {
                 keys.register(hash, principalOf(done.key()));
                 KeyRing.KeyInfo made = done.key();
                 return json(StatusCodes.CREATED, new CreatedKey(key, made.name(), made.tenant(), made.roles(),
-                    made.createdAt(), made.createdBy()));
+                    made.createdAt(), made.createdBy()))
+                    .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-store"));
               }
               return Problems.response(StatusCodes.CONFLICT, "tenant " + parsed.tenant()
                   + " already has a key named " + parsed.name(), INSTANCE);

@@ -145,7 +145,7 @@ final class TaskRoutes extends AllDirectives {
     int all = runtime.directory().inFlight();
     int tenant = runtime.directory().inFlight(principal.tenant());
     String why = all >= limits.maxTasksInFlight()
-        ? all + " tasks are in flight on this node, the most it takes is " + limits.maxTasksInFlight()
+        ? all + " tasks are in flight, the most the runtime takes is " + limits.maxTasksInFlight()
         : tenant >= limits.maxTasksInFlightPerTenant()
             ? "tenant " + principal.tenant() + " has " + tenant + " tasks in flight, the most it may have is "
                 + limits.maxTasksInFlightPerTenant()

@@ -85,7 +85,7 @@ class AdmissionIT {
     assertEquals(202, submit(GLOBEX, null).statusCode());
     HttpResponse<String> full = submit(GLOBEX, null);
     assertEquals(429, full.statusCode());
-    assertTrue(full.body().contains("3 tasks are in flight on this node, the most it takes is 3"), full.body());
+    assertTrue(full.body().contains("3 tasks are in flight, the most the runtime takes is 3"), full.body());
 
     // Finishing a task makes room again (once the directory has seen it end).
     String taskId = ApiJson.MAPPER.readTree(first.body()).get("taskId").asText();

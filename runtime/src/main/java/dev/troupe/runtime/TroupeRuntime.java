@@ -13,6 +13,7 @@ import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskBudgets;
 import dev.troupe.runtime.guard.Redactor;
+import dev.troupe.runtime.agent.LocalSteps;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.metrics.TaskMetrics;
@@ -96,7 +97,10 @@ public final class TroupeRuntime {
         AGENT_DISPATCHER + ".type", "Dispatcher",
         AGENT_DISPATCHER + ".executor", "thread-pool-executor",
         AGENT_DISPATCHER + ".thread-pool-executor.fixed-pool-size", settings.agents().workerThreads(),
-        AGENT_DISPATCHER + ".throughput", 1));
+        AGENT_DISPATCHER + ".throughput", 1,
+        // The shutdown phase that drains running steps must outlast the drain.
+        "pekko.coordinated-shutdown.phases.service-requests-done.timeout",
+        (settings.agents().drainTimeout().toMillis() + 5_000) + "ms"));
     return EmbeddedJournal.config(settings).withFallback(dispatcher);
   }
 
@@ -146,10 +150,11 @@ public final class TroupeRuntime {
           TaskClient taskClient = new TaskClient(sharding, settings.http().requestTimeout());
           TaskBudgets budgets = new TaskBudgets(sharding, settings.http().requestTimeout());
           Redactor redactor = Redactor.of(settings.redaction());
+          LocalSteps localSteps = new LocalSteps();
           Duration stepTimeout = settings.tasks().stepTimeout();
           AgentDependencies agentDeps = new AgentDependencies(catalog, components.models(), tools, agentExecutor,
               topic, new TaskDelegator(taskClient, stepTimeout, agentExecutor), agentSettings, stepTimeout,
-              settings.supervision(), chain, clock, budgets, redactor);
+              settings.supervision(), chain, clock, budgets, redactor, localSteps);
           sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
@@ -174,7 +179,7 @@ public final class TroupeRuntime {
                   .onFailure(SupervisorStrategy.restartWithBackoff(settings.supervision().minBackoff(),
                       settings.supervision().maxBackoff(), settings.supervision().randomFactor())),
               TriggerRouter.NAME));
-          drainAgentsOnStop(system, sharding, catalog, agentSettings.drainTimeout());
+          drainAgentsOnStop(system, localSteps, agentSettings.drainTimeout());
           TaskDirectory directory = new TaskDirectory();
           TaskMetrics metrics = new TaskMetrics(directory);
           directory.listen(metrics);
@@ -188,22 +193,13 @@ public final class TroupeRuntime {
 
   /**
    * On a graceful stop, once HTTP has stopped taking requests and before sharding hands its
-   * entities off, every local agent finishes the steps it is running (bounded by
+   * entities off, the agents on this node finish the steps they are running (bounded by
    * {@code drainTimeout}), so their tool calls are journaled with an outcome instead of left in
-   * doubt.
+   * doubt. Agents on other nodes go on as before.
    */
-  private static void drainAgentsOnStop(ActorSystem<?> system, ClusterSharding sharding, AgentCatalog catalog,
-      Duration drainTimeout) {
+  private static void drainAgentsOnStop(ActorSystem<?> system, LocalSteps localSteps, Duration drainTimeout) {
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "troupe-drain-agents",
-        () -> {
-          CompletableFuture<?>[] drained = catalog.instanceIds().stream()
-              .map(agentId -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId)
-                  .<AgentEntity.Drained>ask(AgentEntity.Drain::new, drainTimeout)
-                  .toCompletableFuture()
-                  .exceptionally(timedOut -> null))
-              .toArray(CompletableFuture[]::new);
-          return CompletableFuture.allOf(drained).thenApply(all -> org.apache.pekko.Done.getInstance());
-        });
+        () -> localSteps.drain(drainTimeout).thenApply(cutOff -> org.apache.pekko.Done.getInstance()));
   }
 
   /** Registers the node's workflows; one already registered unchanged keeps its version. */

@@ -16,6 +16,8 @@ public final class ApiKeys {
   private final Map<String, Entry> byHash;
   /** Keys created over the API (from the key rings' journal); configured keys cannot be shadowed. */
   private final Map<String, Entry> created = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Revoked for good: a late copy of the key's creation (from the journal feed) cannot bring it back. */
+  private final java.util.Set<String> revoked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private record Entry(byte[] hash, Principal principal) {}
 
@@ -52,13 +54,14 @@ public final class ApiKeys {
 
   /** Accepts a key created over the API, by the hash of it. */
   public void register(String sha256Hex, Principal principal) {
-    if (!byHash.containsKey(sha256Hex)) {
+    if (!byHash.containsKey(sha256Hex) && !revoked.contains(sha256Hex)) {
       created.put(sha256Hex, new Entry(HexFormat.of().parseHex(sha256Hex), principal));
     }
   }
 
   /** Refuses a revoked key from now on. */
   public void revoke(String sha256Hex) {
+    revoked.add(sha256Hex);
     created.remove(sha256Hex);
   }
 

@@ -41,14 +41,15 @@ public final class KeyFeed {
         }), system)
         .thenAccept(done -> RestartSource.withBackoff(
                 RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
-                () -> journal.eventsByTag(KeyRing.TAG, Offset.sequence(offset.get())))
-            .runWith(Sink.foreach(envelope -> {
-              offset.accumulateAndGet(((Sequence) envelope.offset()).value(), Math::max);
-              // What the load saw is not applied again: a revoked key must not come back, even briefly.
-              if (envelope.sequenceNr() > loaded.getOrDefault(envelope.persistenceId(), 0L)) {
-                apply(keys, envelope);
-              }
-            }), system));
+                () -> journal.eventsByTag(KeyRing.TAG, Offset.sequence(offset.get())).map(envelope -> {
+                  offset.accumulateAndGet(((Sequence) envelope.offset()).value(), Math::max);
+                  // What the load saw is not applied again.
+                  if (envelope.sequenceNr() > loaded.getOrDefault(envelope.persistenceId(), 0L)) {
+                    apply(keys, envelope);
+                  }
+                  return envelope;
+                }))
+            .runWith(Sink.ignore(), system));
   }
 
   private static void apply(ApiKeys keys, EventEnvelope envelope) {

@@ -26,4 +26,5 @@ public record AgentDependencies(
     AuditChain chain,
     Clock clock,
     Budgets budgets,
-    dev.troupe.runtime.guard.Redactor redactor) {}
+    dev.troupe.runtime.guard.Redactor redactor,
+    LocalSteps localSteps) {}

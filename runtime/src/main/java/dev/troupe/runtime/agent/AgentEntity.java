@@ -75,14 +75,6 @@ public final class AgentEntity
 
   public record GetStatus(ActorRef<AgentView> replyTo) implements Command {}
 
-  /**
-   * The node is stopping: take no new steps, and reply once the steps running now have finished
-   * (and reported), so a graceful stop does not leave a tool call in doubt.
-   */
-  public record Drain(ActorRef<Drained> replyTo) implements Command {}
-
-  public record Drained(String agentId) implements TroupeSerializable {}
-
   private record Recorded(AgentEvent event) implements Command {}
 
   /** Persist {@code event}, then complete {@code journaled}: a tool's intent before the tool runs. Local only. */
@@ -123,9 +115,7 @@ public final class AgentEntity
   private final Optional<AgentCatalog.Instance> instance;
   /** Steps whose code runs in this incarnation, with who waits for each. Not persisted. */
   private final Map<String, List<ActorRef<StepReport>>> running = new HashMap<>();
-  /** Set once the node stops: no new step starts; those waiting hear when the running ones end. */
-  private boolean draining;
-  private final List<ActorRef<Drained>> drainWaiters = new ArrayList<>();
+
 
   private AgentEntity(
       ActorContext<Command> context, TimerScheduler<Command> timers, String agentId, AgentDependencies deps) {
@@ -174,7 +164,6 @@ public final class AgentEntity
         .onCommand(Wake.class, this::onWake)
         .onCommand(RunStep.class, this::onRunStep)
         .onCommand(GetStatus.class, (state, get) -> Effect().reply(get.replyTo(), view(state)))
-        .onCommand(Drain.class, this::onDrain)
         .onCommand(Recorded.class, (state, recorded) -> onRecorded(state, recorded.event(), null))
         .onCommand(PersistBeforeGoingOn.class, (state, p) -> onRecorded(state, p.event(), p.journaled()))
         .onCommand(Finished.class, this::onFinished)
@@ -225,7 +214,7 @@ public final class AgentEntity
       waiting.add(step.replyTo());
       return Effect().noReply();
     }
-    if (draining) {
+    if (deps.localSteps().stopping()) {
       // Not accepted, so nothing is journaled: the task redelivers the step when the node is back.
       return Effect().noReply();
     }
@@ -289,10 +278,7 @@ public final class AgentEntity
           if (waiters != null) {
             waiters.forEach(waiter -> waiter.tell(report));
           }
-          if (draining && running.isEmpty()) {
-            drainWaiters.forEach(waiter -> waiter.tell(new Drained(agentId)));
-            drainWaiters.clear();
-          }
+          deps.localSteps().finished(agentId, step.stepId());
           if (degrade) {
             context.getLog().warn("Agent {} withdraws for {}: {} failed steps in a row", agentId,
                 deps.settings().degradedCooldown(), s.consecutiveFailures());
@@ -301,16 +287,6 @@ public final class AgentEntity
           advertise(s);
         })
         .thenNoReply();
-  }
-
-  private ReplyEffect<JournalEntry, AgentState> onDrain(AgentState state, Drain drain) {
-    draining = true;
-    if (running.isEmpty()) {
-      return Effect().reply(drain.replyTo(), new Drained(agentId));
-    }
-    context.getLog().info("Agent {} finishes {} running step(s) before the node stops", agentId, running.size());
-    drainWaiters.add(drain.replyTo());
-    return Effect().noReply();
   }
 
   private ReplyEffect<JournalEntry, AgentState> onCooldownOver(AgentState state, CooldownOver over) {
@@ -362,6 +338,7 @@ public final class AgentEntity
     List<ActorRef<StepReport>> waiters = new ArrayList<>();
     waiters.add(step.replyTo());
     running.put(step.stepId(), waiters);
+    deps.localSteps().started(agentId, step.stepId());
     Instant started = deps.clock().instant();
     StepSession session = new StepSession(agentId, agent.definition(),
         new StepSession.Request(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input(),

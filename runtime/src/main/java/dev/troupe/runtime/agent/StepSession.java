@@ -463,10 +463,11 @@ public final class StepSession implements StepContext {
   }
 
   /**
-   * The outcome of a step whose code failed instead of answering. Wrong input, and a tool call
-   * the runtime refused (not granted, irreversible, against the schema), fail for good: another
-   * attempt would do the same. Anything else is retryable, with the reason. Used by the agent
-   * entity and the test kit alike.
+   * The outcome of a step whose code failed instead of answering. Wrong input fails for good:
+   * no attempt, on any agent, would do better. Anything else is retryable, with the reason,
+   * refused tool calls included: a refusal is this agent's fault (another agent for the
+   * capability may do the step, and this one's reputation should pay), and tool input a model
+   * wrote may be right the next time. Used by the agent entity and the test kit alike.
    */
   public static StepOutcome outcomeOfFailure(String agentId, Throwable error, Duration stepTimeout) {
     Throwable cause = unwrap(error);
@@ -474,10 +475,6 @@ public final class StepSession implements StepContext {
       return StepOutcome.retryable("agent " + agentId + " did not finish the step within " + stepTimeout);
     }
     if (cause instanceof InvalidInputException) {
-      return StepOutcome.permanent(cause.getMessage());
-    }
-    if (cause instanceof ToolException tool
-        && (tool.kind() == ToolException.Kind.REFUSED || tool.kind() == ToolException.Kind.INVALID_INPUT)) {
       return StepOutcome.permanent(cause.getMessage());
     }
     return StepOutcome.retryable("agent code failed: " + describe(cause));

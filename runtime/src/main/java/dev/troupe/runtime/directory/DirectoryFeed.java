@@ -24,16 +24,19 @@ public final class DirectoryFeed {
 
   public static UniqueKillSwitch follow(TaskDirectory directory, JdbcReadJournal journal, ActorSystem<?> system) {
     String prefix = TaskEntity.ENTITY_TYPE_KEY.name() + "|";
+    // The fold is inside the restarted part: whatever fails, the feed resumes from the last offset.
     return RestartSource.withBackoff(
             RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
-            () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(directory.offset())))
+            () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(directory.offset()))
+                .map(envelope -> {
+                  if (envelope.event() instanceof JournalEntry entry && envelope.persistenceId().startsWith(prefix)) {
+                    directory.apply(envelope.persistenceId().substring(prefix.length()), entry,
+                        ((Sequence) envelope.offset()).value());
+                  }
+                  return envelope;
+                }))
         .viaMat(KillSwitches.single(), Keep.right())
-        .toMat(Sink.foreach(envelope -> {
-          if (envelope.event() instanceof JournalEntry entry && envelope.persistenceId().startsWith(prefix)) {
-            directory.apply(envelope.persistenceId().substring(prefix.length()), entry,
-                ((Sequence) envelope.offset()).value());
-          }
-        }), Keep.left())
+        .toMat(Sink.ignore(), Keep.left())
         .run(system);
   }
 }

@@ -152,14 +152,15 @@ public final class TriggerRouter
     ActorSystem<?> system = context.getSystem();
     var self = context.getSelf();
     long[] last = {from.offset()};
-    Source<EventEnvelope, NotUsed> events = RestartSource.withBackoff(
-        RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
-        () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(last[0])));
     // Finished tasks are handled in batches, with one look-up of the triggered workflows per batch
-    // (that look-up reads every workflow), not one per task.
-    running = events
-        .groupedWithin(256, Duration.ofMillis(200))
-        .mapAsync(1, batch -> handle(batch).thenApply(done -> batch.get(batch.size() - 1)))
+    // (that look-up reads every workflow), not one per task. A failed batch restarts the whole
+    // pipeline from the last handled offset: it runs again, and the derived ids start nothing twice.
+    Source<EventEnvelope, NotUsed> handled = RestartSource.withBackoff(
+        RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2),
+        () -> journal.eventsByTag(TaskEntity.TAG, Offset.sequence(last[0]))
+            .groupedWithin(256, Duration.ofMillis(200))
+            .mapAsync(1, batch -> handle(batch).thenApply(done -> batch.get(batch.size() - 1))));
+    running = handled
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.foreach(envelope -> {
           long offset = ((Sequence) envelope.offset()).value();

@@ -201,7 +201,7 @@ class AgentEntityTest {
         Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery, 50, 3, List.of(), Duration.ofSeconds(10));
     return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
         new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
-        Clock.systemUTC(), budgets, redactor);
+        Clock.systemUTC(), budgets, redactor, new dev.troupe.runtime.agent.LocalSteps());
   }
 
   /** What the budgeted steps of these tests may reserve; unlimited unless a test says otherwise. */

@@ -119,11 +119,12 @@ class AgentTestKitTest {
   }
 
   @Test
-  void aRefusedToolCallOrWrongInputThatEscapesTheAgentFailsTheStepForGood() {
-    // The agent lets the refusal escape; another attempt would be refused again, so no retry.
+  void wrongInputFailsTheStepForGoodWhileARefusedToolCallLetsAnotherAgentTry() {
+    // A refusal is this agent's fault: retryable, so the task tries the next agent for the capability.
     var refused = AgentTestKit.of(agent(step -> step.tools().call("test.greet", BOB).thenApply(AgentTestKitTest::done)))
         .tools(GREET).run(json("{}"));
-    assertEquals(StepOutcome.permanent("agent tester-1 was not granted the tool test.greet"), refused.outcome());
+    assertEquals(StepOutcome.retryable("agent code failed: agent tester-1 was not granted the tool test.greet"),
+        refused.outcome());
     var invalid = AgentTestKit.of(agent(step -> {
       throw new dev.troupe.runtime.agent.InvalidInputException("input.name is missing");
     })).run(json("{}"));
