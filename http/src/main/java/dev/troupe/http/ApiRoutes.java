@@ -52,7 +52,7 @@ public final class ApiRoutes extends AllDirectives {
         pathPrefix("v1", () -> runtimeReady(runtime -> authenticated(principal -> {
           V1Routes built = v1For(runtime);
           return concat(built.tasks().routes(principal), built.approvals().routes(principal),
-              built.keys().routes(principal),
+              built.keys().routes(principal), built.events().routes(principal),
               built.workflows().routes(principal),
               built.audit().routes(principal), built.agents().routes());
         }))))));
@@ -60,6 +60,7 @@ public final class ApiRoutes extends AllDirectives {
 
   /** The route classes of one runtime, built once rather than per request. */
   private record V1Routes(TroupeRuntime runtime, TaskRoutes tasks, ApprovalRoutes approvals, KeyRoutes keys,
+      EventRoutes events,
       WorkflowRoutes workflows, AuditRoutes audit, AgentRoutes agents) {}
 
   private final AtomicReference<V1Routes> v1 = new AtomicReference<>();
@@ -70,6 +71,7 @@ public final class ApiRoutes extends AllDirectives {
       JournalViews views = new JournalViews(JournalAudit.journalMapper(runtime.audit().system()));
       current = new V1Routes(runtime, new TaskRoutes(runtime, http, views, executor),
           new ApprovalRoutes(runtime, http, executor), new KeyRoutes(runtime, keys, http, executor),
+          new EventRoutes(runtime, http, executor),
           new WorkflowRoutes(runtime, http, executor), new AuditRoutes(runtime, views, executor),
           new AgentRoutes(runtime, http.requestTimeout(), executor));
       v1.set(current);

@@ -153,4 +153,49 @@ class BuiltInPatternsIT {
     assertEquals(false, screened.get("output").get("approved").asBoolean());
     assertEquals("[\"mentions pending litigation\"]", screened.get("output").get("findings").toString());
   }
+
+  private static HttpResponse<String> postEvent(String key, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/v1/events"))
+        .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      request.header("Idempotency-Key", key);
+    }
+    return server.send(request);
+  }
+
+  @Test
+  void anEventPostedFromOutsideStartsTheWorkflowsItTriggersOnce() throws Exception {
+    put("paid-note", "{\"trigger\": {\"on\": \"ExternalEvent\", \"event\": \"invoice.paid\","
+        + " \"input\": {\"text\": \"${event.data.note}\"}},"
+        + " \"steps\": [{\"id\": \"sum\", \"capability\": \"text.summarize\","
+        + " \"input\": {\"text\": \"${input.text}\"}}]}");
+    String body = "{\"type\": \"invoice.paid\", \"data\": {\"note\": \"Acme paid invoice 42. Thank them.\"}}";
+    HttpResponse<String> posted = postEvent("payment-42", body);
+    assertEquals(202, posted.statusCode(), posted.body());
+    JsonNode started = json(posted).get("tasks");
+    assertEquals(1, started.size());
+    assertEquals("paid-note", started.get(0).get("workflow").asText());
+    JsonNode task = await(started.get(0).get("taskId").asText(), Set.of("COMPLETED"));
+    assertTrue(task.get("output").get("summary").asText().startsWith("Acme paid invoice 42."), task.toString());
+    assertTrue(task.get("labels").get("triggeredBy").asText().startsWith("event:evt_"));
+
+    // The same event again starts nothing new; the same key with other data is a conflict.
+    HttpResponse<String> again = postEvent("payment-42", body);
+    assertEquals(200, again.statusCode(), again.body());
+    assertEquals(started.get(0).get("taskId"), json(again).get("tasks").get(0).get("taskId"));
+    assertEquals(409, postEvent("payment-42", body.replace("42", "43")).statusCode());
+    // Nobody listens: 422. Bad events: 400.
+    assertEquals(422, postEvent(null, "{\"type\": \"invoice.lost\"}").statusCode());
+    for (String bad : new String[] {"{}", "{\"type\": \"Invoice Paid\"}", "{\"type\": \"invoice.paid\", \"data\": 1}",
+        "{\"type\": \"invoice.paid\", \"extra\": 1}", "[]"}) {
+      assertEquals(400, postEvent(null, bad).statusCode(), bad);
+    }
+    // An external trigger follows no tasks.
+    HttpResponse<String> invalid = server.send(HttpRequest.newBuilder(server.uri("/v1/workflows/bad-trigger"))
+        .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"trigger\": {\"on\": \"ExternalEvent\", \"event\": \"x\","
+            + " \"workflow\": \"paid-note\"}, \"steps\": [{\"id\": \"s\", \"capability\": \"text.summarize\"}]}")));
+    assertEquals(400, invalid.statusCode(), invalid.body());
+  }
 }

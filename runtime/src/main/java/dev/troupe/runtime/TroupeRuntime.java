@@ -17,6 +17,7 @@ import dev.troupe.runtime.agent.LocalSteps;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.metrics.TaskMetrics;
+import dev.troupe.runtime.workflow.ExternalEvents;
 import dev.troupe.runtime.task.ChildWorkflows;
 import dev.troupe.runtime.task.TaskDelegator;
 import dev.troupe.runtime.task.TaskDependencies;
@@ -260,6 +261,11 @@ public final class TroupeRuntime {
   /** What is masked in what clients are shown (and in journaled tool calls). */
   public Redactor redactor() {
     return redactor;
+  }
+
+  /** Events posted from outside, which start the workflows they trigger. */
+  public ExternalEvents events() {
+    return new ExternalEvents(workflows, tasks);
   }
 
   /** What {@code /metrics} shows. */

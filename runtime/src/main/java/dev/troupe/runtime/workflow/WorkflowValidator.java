@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowValidator {
   static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+  /** The type of an event posted from outside, as triggers name it. */
+  public static final Pattern EXTERNAL_EVENT = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
   static final Pattern STEP_ID = Pattern.compile("[a-z][a-z0-9-]{0,40}");
   public static final int MAX_STEPS = 100;
   public static final int MAX_LOOP = 100;
@@ -66,9 +68,20 @@ public final class WorkflowValidator {
       Trigger trigger = definition.trigger();
       if (trigger != null) {
         if (trigger.on() == null || !Trigger.EVENTS.contains(trigger.on())) {
-          problems.add("trigger.on: must be one of TaskCompleted, TaskFailed, was '" + trigger.on() + "'");
+          problems.add("trigger.on: must be one of TaskCompleted, TaskFailed, ExternalEvent, was '" + trigger.on()
+              + "'");
         }
-        if ((trigger.workflow() == null) == (trigger.capability() == null)) {
+        if (Trigger.EXTERNAL.equals(trigger.on())) {
+          if (trigger.event() == null || !EXTERNAL_EVENT.matcher(trigger.event()).matches()) {
+            problems.add("trigger.event: the external event's type, 1..100 of a-z 0-9 . _ -, was '" + trigger.event()
+                + "'");
+          }
+          if (trigger.workflow() != null || trigger.capability() != null) {
+            problems.add("trigger: an ExternalEvent trigger follows no tasks: no workflow or capability");
+          }
+        } else if (trigger.event() != null) {
+          problems.add("trigger.event: only for on = ExternalEvent");
+        } else if ((trigger.workflow() == null) == (trigger.capability() == null)) {
           problems.add("trigger: give exactly one of workflow or capability (whose tasks to follow)");
         } else if (definition.name() != null && definition.name().equals(trigger.workflow())) {
           problems.add("trigger.workflow: a workflow cannot trigger on its own tasks");
