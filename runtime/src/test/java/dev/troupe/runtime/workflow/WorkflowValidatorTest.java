@@ -100,7 +100,22 @@ class WorkflowValidatorTest {
     assertEquals(List.of("trigger.workflow: a workflow cannot trigger on its own tasks"), problems(self));
     WorkflowDefinition bad = Workflow.builder("follow").triggeredBy("TaskStarted", "other", "{\"x\": \"${input.y}\"}")
         .step("a", "documents.summarize").done().build();
-    assertEquals(List.of("trigger.on: must be one of TaskCompleted, TaskFailed, was 'TaskStarted'",
+    assertEquals(List.of("trigger.on: must be one of TaskCompleted, TaskFailed, ExternalEvent, was 'TaskStarted'",
         "trigger.input: 'input.y' must start with event"), problems(bad));
+  }
+
+  @Test
+  void anExternalTriggerNamesItsEventAndFollowsNoTasks() {
+    var step = new WorkflowStep("a", "documents.summarize", null, List.of(), null, null, null, null);
+    WorkflowDefinition ok = new WorkflowDefinition("paid", null, List.of(step), null,
+        new Trigger(Trigger.EXTERNAL, null, null, null, "invoice.paid"));
+    assertEquals(List.of(), problems(ok));
+    WorkflowDefinition both = new WorkflowDefinition("paid", null, List.of(step), null,
+        new Trigger(Trigger.EXTERNAL, "other", null, null, "Invoice Paid"));
+    assertEquals(List.of("trigger.event: the external event's type, 1..100 of a-z 0-9 . _ -, was 'Invoice Paid'",
+        "trigger: an ExternalEvent trigger follows no tasks: no workflow or capability"), problems(both));
+    WorkflowDefinition stray = new WorkflowDefinition("paid", null, List.of(step), null,
+        new Trigger("TaskCompleted", "other", null, null, "invoice.paid"));
+    assertEquals(List.of("trigger.event: only for on = ExternalEvent"), problems(stray));
   }
 }
