@@ -190,6 +190,32 @@ class BadInputIT {
         return json(size + " elements", "{\"capability\": \"text.summarize\", \"input\": {\"items\": " + items + "}}");
       },
       random -> {
+        // Every other route that takes a JSON body, with a body broken one of three ways.
+        String[][] routes = {{"POST", "/v1/keys", "{\"name\": \"ci\", \"roles\": [\"submitter\"]}"},
+            {"POST", "/v1/events", "{\"type\": \"invoice.paid\", \"data\": {\"n\": 1}}"},
+            {"PUT", "/v1/workflows/generated", "{\"steps\": [{\"id\": \"a\", \"capability\": \"text.summarize\"}]}"},
+            {"POST", "/v1/workflows/generated/rollback", "{\"toVersion\": 1}"},
+            {"POST", "/v1/tasks/tsk_00000000000000000000000000000000/guidance", "{\"text\": \"go on\"}"},
+            {"POST", "/v1/approvals/apr_0_000000000000/approve", "{\"comment\": \"ok\"}"}};
+        String[] route = routes[random.nextInt(routes.length)];
+        String valid = route[2];
+        byte[] body = switch (random.nextInt(3)) {
+          case 0 -> valid.substring(0, 1 + random.nextInt(valid.length() - 2)).getBytes(StandardCharsets.UTF_8);
+          case 1 -> (valid.substring(0, valid.length() - 1) + ", \"x" + randomWord(random) + "\": 1}")
+              .getBytes(StandardCharsets.UTF_8);
+          default -> {
+            byte[] utf8 = valid.getBytes(StandardCharsets.UTF_8);
+            utf8[5 + random.nextInt(utf8.length - 10)] = (byte) 0xC0;
+            yield utf8;
+          }
+        };
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri(route[1]))
+            .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+            .method(route[0], HttpRequest.BodyPublishers.ofByteArray(body));
+        return new Case(route[0] + " " + route[1] + " with " + abbreviate(new String(body, StandardCharsets.UTF_8)),
+            request);
+      },
+      random -> {
         byte[] noise = new byte[1 + random.nextInt(400)];
         random.nextBytes(noise);
         return new Case("random bytes", post("/v1/tasks", "application/json", noise, KEY));
@@ -213,6 +239,7 @@ class BadInputIT {
   void generatedBadRequestsGetProblem4xxChangeNothingAndTheServerStaysUp() throws Exception {
     Random random = new Random(SEED);
     long tasksBefore = server.journaledTasks();
+    long rowsBefore = server.journalRows();
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < CASES; i++) {
       Case bad = FAMILIES.get(random.nextInt(FAMILIES.size())).apply(random);
@@ -226,6 +253,7 @@ class BadInputIT {
     }
     assertTrue(failures.isEmpty(), "seed " + SEED + " (-Dtroupe.test.seed to replay): " + failures);
     assertEquals(tasksBefore, server.journaledTasks(), "seed " + SEED + ": bad input journaled a task");
+    assertEquals(rowsBefore, server.journalRows(), "seed " + SEED + ": bad input journaled something");
     assertEquals(200, server.get("/health/live", null).statusCode());
     assertEquals(202, server.postJson("/v1/tasks", KEY, VALID).statusCode(), "and still takes good input");
   }

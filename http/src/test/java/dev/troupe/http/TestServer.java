@@ -84,6 +84,20 @@ final class TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Rows in the journal written by tasks, workflows and key rings: what a request can cause. (The
+   * node's own bookkeeping, such as the trigger router's offset, is left out.)
+   */
+  long journalRows() throws Exception {
+    try (Connection db = DriverManager.getConnection(EmbeddedJournal.jdbcUrl(dataDir), EmbeddedJournal.USER, "");
+        Statement statement = db.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE"
+            + " 'Task|%' OR \"persistence_id\" LIKE 'Workflow|%' OR \"persistence_id\" LIKE 'KeyRing|%'")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
   @Override
   public void close() {
     node.stop(Duration.ofSeconds(30));
