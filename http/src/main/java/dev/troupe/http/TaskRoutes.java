@@ -229,6 +229,10 @@ final class TaskRoutes extends AllDirectives {
       if (tooLarge(request)) {
         return complete(bodyTooLarge(instance));
       }
+      String key = request.getHeader("Idempotency-Key").map(h -> h.value()).orElse(null);
+      if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+        return complete(Problems.badRequest("Idempotency-Key: must be 1..200 visible ASCII characters", instance));
+      }
       return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
         GuidanceRequest parsed;
         try {
@@ -244,10 +248,17 @@ final class TaskRoutes extends AllDirectives {
           if (!(reply instanceof TaskEntity.Found found) || !found.task().tenant().equals(principal.tenant())) {
             return CompletableFuture.completedFuture(notFound(taskId));
           }
-          return runtime.tasks().giveGuidance(taskId, parsed.text(), principal.asAuditActor())
+          return runtime.tasks().giveGuidance(taskId, parsed.text(), principal.asAuditActor(), key)
               .thenApply(given -> {
                 if (given instanceof TaskEntity.GuidanceAccepted accepted) {
                   return json(StatusCodes.ACCEPTED, TaskViews.TaskView.of(accepted.task(), runtime.redactor()));
+                }
+                if (given instanceof TaskEntity.GuidanceRepeated repeated) {
+                  return json(StatusCodes.OK, TaskViews.TaskView.of(repeated.task(), runtime.redactor()));
+                }
+                if (given instanceof TaskEntity.GuidanceConflict) {
+                  return Problems.response(StatusCodes.CONFLICT,
+                      "Idempotency-Key was already used for other guidance on task " + taskId, instance);
                 }
                 if (given instanceof TaskEntity.TooMuchGuidance tooMuch) {
                   return Problems.response(StatusCodes.CONFLICT, "task " + taskId + " already has "

@@ -437,6 +437,30 @@ class TaskApiIT {
     assertEquals(50, json(server.get("/v1/tasks/" + taskId, ADMIN)).get("guidance").size());
   }
 
+  private HttpResponse<String> guide(String taskId, String key, String text) throws Exception {
+    return server.send(HttpRequest.newBuilder(server.uri("/v1/tasks/" + taskId + "/guidance"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"" + text + "\"}")));
+  }
+
+  @Test
+  void guidanceWithAnIdempotencyKeyIsJournaledOnce() throws Exception {
+    String taskId = json(server.postJson("/v1/tasks", ADMIN,
+        "{\"capability\": \"billing.start\", \"input\": {\"client\": \"Acme\"}}")).get("taskId").asText();
+    awaitStatus(taskId, ADMIN, "WAITING_APPROVAL");
+    assertEquals(202, guide(taskId, "hint-1", "bill quarterly").statusCode());
+    HttpResponse<String> again = guide(taskId, "hint-1", "bill quarterly");
+    assertEquals(200, again.statusCode(), "a retry of the same guidance");
+    assertEquals(1, json(again).get("guidance").size());
+    assertProblem(guide(taskId, "hint-1", "bill yearly"), 409, "Idempotency-Key was already used");
+    assertEquals(400, guide(taskId, "bad key with spaces", "x").statusCode());
+    long given = 0;
+    for (JsonNode event : json(server.get("/v1/audit/tasks/" + taskId, ADMIN)).get("events")) {
+      given += event.get("type").asText().equals("GuidanceGiven") ? 1 : 0;
+    }
+    assertEquals(1, given);
+  }
+
   @Test
   void theBuiltInBriefingWorkflowPlansRunsAndCombines() throws Exception {
     String taskId = json(server.postJson("/v1/tasks", ADMIN, "{\"workflow\": \"company-briefing\","

@@ -106,7 +106,7 @@ class SerializationTest {
       new TaskEvent.TaskCompleted(JSON, USAGE),
       new TaskEvent.TaskFailed("no", USAGE),
       new TaskEvent.TaskEscalated("stuck"),
-      new TaskEvent.GuidanceGiven("the text is Finnish; summarize it in English", List.of("t.main")),
+      new TaskEvent.GuidanceGiven("the text is Finnish; summarize it in English", List.of("t.main"), "hint-1"),
       new TaskEvent.ApprovalGranted("apr_1", "t.main", "looks right"),
       new TaskEvent.ApprovalRejected("apr_1", "t.main", "wrong amount",
           dev.troupe.runtime.workflow.RejectPolicy.CONTINUE),

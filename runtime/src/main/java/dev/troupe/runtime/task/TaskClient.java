@@ -29,8 +29,14 @@ public final class TaskClient {
 
   /** Completes once the guidance is journaled (or the task had already finished). */
   public CompletionStage<TaskEntity.GuidanceReply> giveGuidance(String taskId, String text, AuditActor by) {
+    return giveGuidance(taskId, text, by, null);
+  }
+
+  /** With an Idempotency-Key: the same guidance again journals nothing more. */
+  public CompletionStage<TaskEntity.GuidanceReply> giveGuidance(String taskId, String text, AuditActor by,
+      String idempotencyKey) {
     return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.GiveGuidance(text, by, replyTo), askTimeout);
+        .ask(replyTo -> new TaskEntity.GiveGuidance(text, by, idempotencyKey, replyTo), askTimeout);
   }
 
   /** Approve or reject; completes once the decision is journaled (or refused). */

@@ -95,7 +95,12 @@ public final class TaskEntity
    * A human's guidance: journaled, given to every step from now on, and when the task is
    * ESCALATED its escalated steps run again with it. Replies once journaled.
    */
-  public record GiveGuidance(String text, AuditActor by, ActorRef<GuidanceReply> replyTo) implements Command {}
+  public record GiveGuidance(String text, AuditActor by, String idempotencyKey, ActorRef<GuidanceReply> replyTo)
+      implements Command {
+    public GiveGuidance(String text, AuditActor by, ActorRef<GuidanceReply> replyTo) {
+      this(text, by, null, replyTo);
+    }
+  }
 
   public enum Decision { APPROVE, REJECT }
 
@@ -174,6 +179,12 @@ public final class TaskEntity
 
   /** The guidance is journaled; {@code resumedSteps} (the escalated ones) run again with it. */
   public record GuidanceAccepted(TaskState task, List<String> resumedSteps) implements GuidanceReply {}
+
+  /** The same guidance was given before under this Idempotency-Key; nothing was journaled again. */
+  public record GuidanceRepeated(TaskState task) implements GuidanceReply {}
+
+  /** The Idempotency-Key was used before for other guidance; nothing was journaled. */
+  public record GuidanceConflict(String idempotencyKey) implements GuidanceReply {}
 
   /**
    * The task already holds {@code limit} pieces of guidance: every step receives all of them, so
@@ -475,6 +486,10 @@ public final class TaskEntity
   }
 
   private ReplyEffect<JournalEntry, TaskState> onGuidance(TaskState state, GiveGuidance give) {
+    if (give.idempotencyKey() != null && state.guidanceKeys().containsKey(give.idempotencyKey())) {
+      return Effect().reply(give.replyTo(), state.guidanceKeys().get(give.idempotencyKey()).equals(give.text())
+          ? new GuidanceRepeated(state) : new GuidanceConflict(give.idempotencyKey()));
+    }
     if (state.status().isFinal()) {
       return Effect().reply(give.replyTo(), new AlreadyFinished(state));
     }
@@ -485,7 +500,7 @@ public final class TaskEntity
     List<String> resumed = state.steps().stream()
         .filter(step -> step.status() == StepStatus.ESCALATED).map(StepState::stepId).toList();
     Journaling journaling = new Journaling(state, state.traceId());
-    journaling.add(give.by(), new TaskEvent.GuidanceGiven(give.text(), resumed));
+    journaling.add(give.by(), new TaskEvent.GuidanceGiven(give.text(), resumed, give.idempotencyKey()));
     // What finished while the task waited (a branch, a join) is decided now, before anything reruns.
     return journaling.planAndPersist()
         .thenRun(s -> resumed.forEach(stepId -> s.step(stepId)

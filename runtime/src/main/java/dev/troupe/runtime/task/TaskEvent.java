@@ -164,9 +164,14 @@ public sealed interface TaskEvent extends DomainEvent {
    * ESCALATED, {@code resumedSteps} are the escalated steps that run again (as their next attempt)
    * with it. The stamp says who gave it.
    */
-  record GuidanceGiven(String text, java.util.List<String> resumedSteps) implements TaskEvent {
+  record GuidanceGiven(String text, java.util.List<String> resumedSteps, String idempotencyKey)
+      implements TaskEvent {
     public GuidanceGiven {
       resumedSteps = resumedSteps == null ? java.util.List.of() : java.util.List.copyOf(resumedSteps);
+    }
+
+    public GuidanceGiven(String text, java.util.List<String> resumedSteps) {
+      this(text, resumedSteps, null);
     }
   }
 

@@ -48,7 +48,8 @@ public record TaskState(
     List<Approval> approvals,
     List<String> guidance,
     ChainHead chainHead,
-    BudgetLedger ledger) implements TroupeSerializable {
+    BudgetLedger ledger,
+    Map<String, String> guidanceKeys) implements TroupeSerializable {
 
   public TaskState {
     // Jackson reads a JSON null into a JsonNode field as NullNode; keep "absent" one value.
@@ -59,13 +60,14 @@ public record TaskState(
     approvals = approvals == null ? List.of() : List.copyOf(approvals);
     guidance = guidance == null ? List.of() : List.copyOf(guidance);
     ledger = ledger == null ? BudgetLedger.EMPTY : ledger;
+    guidanceKeys = guidanceKeys == null ? Map.of() : Map.copyOf(guidanceKeys);
   }
 
   public static TaskState empty(String taskId) {
     return new TaskState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
         Map.of(),
         Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), List.of(), List.of(), ChainHead.EMPTY,
-        BudgetLedger.EMPTY);
+        BudgetLedger.EMPTY, Map.of());
   }
 
   /** No task was ever submitted under this id. */
@@ -112,12 +114,12 @@ public record TaskState(
       return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.workflow(),
           e.workflowVersion(), null, e.goal(), e.parentTaskId(), e.input(), null, null, entry.stamp().traceId(), at, at,
           e.labels(), new Budget(e.maxTokens(), e.maxCostUsd()), e.deadline(), e.priority(), e.requestHash(),
-          Usage.NONE, List.of(), List.of(), List.of(), chainHead, ledger);
+          Usage.NONE, List.of(), List.of(), List.of(), chainHead, ledger, guidanceKeys);
     }
     if (event instanceof TaskEvent.WorkflowPinned e) {
       return new TaskState(taskId, status, tenant, capability, e.name(), e.version(), e.definition(), goal,
           parentTaskId, input, output, error, traceId, createdAt, updatedAt, labels, budget, deadline, priority,
-          requestHash, usage, steps, approvals, guidance, chainHead, ledger);
+          requestHash, usage, steps, approvals, guidance, chainHead, ledger, guidanceKeys);
     }
     if (event instanceof TaskEvent.StepSkipped e) {
       List<StepState> next = new ArrayList<>(steps);
@@ -212,15 +214,20 @@ public record TaskState(
     if (event instanceof TaskEvent.GuidanceGiven e) {
       List<String> given = new ArrayList<>(guidance);
       given.add(e.text());
+      Map<String, String> keys = new java.util.HashMap<>(guidanceKeys);
+      if (e.idempotencyKey() != null) {
+        keys.put(e.idempotencyKey(), e.text());
+      }
       if (e.resumedSteps().isEmpty()) {
-        return with(b -> b.guidance = given);
+        return with(b -> b.guidance = given, b -> b.guidanceKeys = keys);
       }
       List<StepState> next = new ArrayList<>(steps);
       next.replaceAll(s -> e.resumedSteps().contains(s.stepId()) ? s.resumed() : s);
       // Still waiting for an approval elsewhere in the workflow: that is what the task waits for now.
       TaskStatus resumed = next.stream().anyMatch(s -> s.status() == StepStatus.WAITING_APPROVAL)
           ? TaskStatus.WAITING_APPROVAL : TaskStatus.RUNNING;
-      return with(b -> b.guidance = given, b -> b.steps = next, b -> b.status = resumed, b -> b.error = null);
+      return with(b -> b.guidance = given, b -> b.guidanceKeys = keys, b -> b.steps = next, b -> b.status = resumed,
+          b -> b.error = null);
     }
     if (event instanceof TaskEvent.TaskEscalated e) {
       return with(b -> b.status = TaskStatus.ESCALATED, b -> b.error = e.reason());
@@ -308,6 +315,7 @@ public record TaskState(
     List<String> guidance;
     ChainHead chainHead;
     BudgetLedger ledger;
+    Map<String, String> guidanceKeys;
   }
 
   @SafeVarargs
@@ -323,12 +331,13 @@ public record TaskState(
     b.guidance = guidance;
     b.chainHead = chainHead;
     b.ledger = ledger;
+    b.guidanceKeys = guidanceKeys;
     for (var change : changes) {
       change.accept(b);
     }
     return new TaskState(taskId, b.status, tenant, capability, workflow, workflowVersion, definition, goal,
         parentTaskId, input, b.output, b.error, traceId,
         createdAt, b.updatedAt, labels, budget, deadline, priority, requestHash, b.usage, b.steps, b.approvals,
-        b.guidance, b.chainHead, b.ledger);
+        b.guidance, b.chainHead, b.ledger, b.guidanceKeys);
   }
 }
