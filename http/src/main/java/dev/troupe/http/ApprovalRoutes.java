@@ -18,10 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -39,12 +36,12 @@ final class ApprovalRoutes extends AllDirectives {
   private static final Set<Role> DECIDE = Set.of(Role.APPROVER);
 
   private final TroupeRuntime runtime;
-  private final HttpSettings http;
+  private final JsonBody body;
   private final Executor executor;
 
   ApprovalRoutes(TroupeRuntime runtime, HttpSettings http, Executor executor) {
     this.runtime = runtime;
-    this.http = http;
+    this.body = new JsonBody(http);
     this.executor = executor;
   }
 
@@ -94,43 +91,24 @@ final class ApprovalRoutes extends AllDirectives {
       return complete(Problems.response(StatusCodes.FORBIDDEN, "deciding approvals needs the approver or admin role",
           instance));
     }
-    return extractRequest(request -> {
-      var length = request.entity().getContentLengthOption();
-      boolean empty = length.isPresent() && length.getAsLong() == 0;
-      if (!empty && !request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-            "send the decision as Content-Type: application/json ({\"comment\": \"...\"}), or no body", instance));
+    // No body at all is a decision without a comment.
+    return body.read(instance, "the decision ({\"comment\": \"...\"}), or no body",
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), json -> {
+      DecisionRequest parsed = DecisionRequest.parse(json);
+      if (parsed.problem() != null) {
+        return complete(Problems.badRequest(parsed.problem().detail(), instance));
       }
-      if (length.isPresent() && length.getAsLong() > http.maxBodyBytes()) {
-        return complete(Problems.response(StatusCodes.CONTENT_TOO_LARGE,
-            "the body is larger than the limit of " + http.maxBodyBytes() + " bytes", instance));
-      }
-      return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
-        DecisionRequest parsed;
-        if (entity.getData().isEmpty()) {
-          parsed = new DecisionRequest(null, null);
-        } else {
-          try {
-            parsed = DecisionRequest.parse(ApiJson.read(entity.getData().toArray()));
-          } catch (ApiJson.InvalidJsonException e) {
-            return complete(Problems.badRequest(e.getMessage(), instance));
-          }
+      // The tenant check comes first: another tenant's approval must not even be decidable by id.
+      CompletionStage<HttpResponse> response = ownApproval(principal, approvalId).thenComposeAsync(found -> {
+        if (found.isEmpty()) {
+          return CompletableFuture.completedFuture(notFound(approvalId));
         }
-        if (parsed.problem() != null) {
-          return complete(Problems.badRequest(parsed.problem().detail(), instance));
-        }
-        // The tenant check comes first: another tenant's approval must not even be decidable by id.
-        CompletionStage<HttpResponse> response = ownApproval(principal, approvalId).thenComposeAsync(found -> {
-          if (found.isEmpty()) {
-            return CompletableFuture.completedFuture(notFound(approvalId));
-          }
-          String taskId = found.get().task().taskId();
-          return runtime.tasks().decide(taskId, approvalId, decision, parsed.comment(), principal.asAuditActor())
-              .thenApplyAsync(reply -> decided(reply, approvalId, instance), executor);
-        }, executor).exceptionally(TaskRoutes::unavailable);
-        return completeWithFuture(response);
+        String taskId = found.get().task().taskId();
+        return runtime.tasks().decide(taskId, approvalId, decision, parsed.comment(), principal.asAuditActor())
+            .thenApplyAsync(reply -> decided(reply, approvalId, instance), executor);
+      }, executor).exceptionally(TaskRoutes::unavailable);
+      return completeWithFuture(response);
       });
-    });
   }
 
   private static HttpResponse decided(TaskEntity.DecisionReply reply, String approvalId, String instance) {
@@ -163,7 +141,6 @@ final class ApprovalRoutes extends AllDirectives {
   }
 
   private static HttpResponse json(StatusCode status, Object body) {
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(body)));
+    return JsonBody.json(status, body);
   }
 }

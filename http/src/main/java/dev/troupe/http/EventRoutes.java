@@ -15,11 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -32,7 +28,6 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class EventRoutes extends AllDirectives {
   private static final String INSTANCE = "/v1/events";
   private static final Set<Role> POST = Set.of(Role.SUBMITTER);
-  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
 
   /** One task the event started. */
   record StartedTask(String workflow, String taskId, String status) {}
@@ -40,12 +35,12 @@ final class EventRoutes extends AllDirectives {
   record Posted(String eventId, String type, List<StartedTask> tasks) {}
 
   private final TroupeRuntime runtime;
-  private final HttpSettings http;
+  private final JsonBody body;
   private final Executor executor;
 
   EventRoutes(TroupeRuntime runtime, HttpSettings http, Executor executor) {
     this.runtime = runtime;
-    this.http = http;
+    this.body = new JsonBody(http);
     this.executor = executor;
   }
 
@@ -56,22 +51,13 @@ final class EventRoutes extends AllDirectives {
             INSTANCE));
       }
       return extractRequest(request -> {
-        if (!request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-          return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-              "send the event as Content-Type: application/json", INSTANCE));
-        }
         Optional<String> key = request.getHeader("Idempotency-Key").map(h -> h.value());
-        if (key.isPresent() && !IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
+        if (key.isPresent() && !TaskRoutes.IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
           return complete(Problems.badRequest("Idempotency-Key: must be 1..200 visible ASCII characters", INSTANCE));
         }
         String traceId = TraceIds.fromHeaderOrNew(request.getHeader("traceparent").map(h -> h.value()));
-        return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
-          EventRequest parsed;
-          try {
-            parsed = EventRequest.parse(ApiJson.read(entity.getData().toArray()));
-          } catch (ApiJson.InvalidJsonException e) {
-            return complete(Problems.badRequest(e.getMessage(), INSTANCE));
-          }
+        return body.read(INSTANCE, "the event", json -> {
+          EventRequest parsed = EventRequest.parse(json);
           if (parsed.problem() != null) {
             return complete(Problems.badRequest(parsed.problem().detail(), INSTANCE));
           }
@@ -99,9 +85,7 @@ final class EventRoutes extends AllDirectives {
     List<StartedTask> tasks = started.stream().map(s -> new StartedTask(s.workflow(), s.taskId(),
         s.reply() instanceof TaskEntity.Accepted a ? (a.created() ? "ACCEPTED" : a.status().name()) : "REFUSED"))
         .toList();
-    return HttpResponse.create().withStatus(repeat ? StatusCodes.OK : StatusCodes.ACCEPTED)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(new Posted(eventId, type,
-            tasks))));
+    return JsonBody.json(repeat ? StatusCodes.OK : StatusCodes.ACCEPTED, new Posted(eventId, type, tasks));
   }
 
   /** The same tenant and key always name the same event, so its tasks are started once. */

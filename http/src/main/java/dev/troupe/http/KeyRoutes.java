@@ -17,10 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -74,52 +71,41 @@ final class KeyRoutes extends AllDirectives {
   }
 
   private Route create(Principal principal) {
-    return extractRequest(request -> {
-      if (!request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-            "send the key request as Content-Type: application/json", INSTANCE));
+    return new JsonBody(http).read(INSTANCE, "the key request", json -> {
+      KeyRequest parsed = KeyRequest.parse(json, principal.tenant());
+      if (parsed.problem() != null) {
+        return complete(Problems.badRequest(parsed.problem().detail(), INSTANCE));
       }
-      return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
-        KeyRequest parsed;
-        try {
-          parsed = KeyRequest.parse(ApiJson.read(entity.getData().toArray()), principal.tenant());
-        } catch (ApiJson.InvalidJsonException e) {
-          return complete(Problems.badRequest(e.getMessage(), INSTANCE));
-        }
-        if (parsed.problem() != null) {
-          return complete(Problems.badRequest(parsed.problem().detail(), INSTANCE));
-        }
-        Optional<HttpResponse> notAllowed = tenantProblem(principal, parsed.tenant());
-        if (notAllowed.isPresent()) {
-          return complete(notAllowed.get());
-        }
-        if (keys.isConfigured(parsed.tenant(), parsed.name())) {
-          return complete(Problems.response(StatusCodes.CONFLICT, "a configured key of tenant " + parsed.tenant()
-              + " is already named " + parsed.name(), INSTANCE));
-        }
-        byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        String key = "trp_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        String hash = ApiKeys.sha256Hex(key);
-        CompletionStage<HttpResponse> response = ring(parsed.tenant())
-            .<KeyRing.Reply>ask(replyTo -> new KeyRing.Create(parsed.name(), hash, parsed.roles(),
-                principal.asAuditActor(), replyTo), http.requestTimeout())
-            .thenApplyAsync(reply -> {
-              if (reply instanceof KeyRing.Done done) {
-                // Usable at once here; other nodes learn it from the journal.
-                keys.register(hash, principalOf(done.key()));
-                KeyRing.KeyInfo made = done.key();
-                return json(StatusCodes.CREATED, new CreatedKey(key, made.name(), made.tenant(), made.roles(),
-                    made.createdAt(), made.createdBy()))
-                    .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-store"));
-              }
-              return Problems.response(StatusCodes.CONFLICT, "tenant " + parsed.tenant()
-                  + " already has a key named " + parsed.name(), INSTANCE);
-            }, executor)
-            .exceptionally(TaskRoutes::unavailable);
-        return completeWithFuture(response);
+      Optional<HttpResponse> notAllowed = tenantProblem(principal, parsed.tenant());
+      if (notAllowed.isPresent()) {
+        return complete(notAllowed.get());
+      }
+      if (keys.isConfigured(parsed.tenant(), parsed.name())) {
+        return complete(Problems.response(StatusCodes.CONFLICT, "a configured key of tenant " + parsed.tenant()
+            + " is already named " + parsed.name(), INSTANCE));
+      }
+      byte[] secret = new byte[32];
+      RANDOM.nextBytes(secret);
+      String key = "trp_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+      String hash = ApiKeys.sha256Hex(key);
+      CompletionStage<HttpResponse> response = ring(parsed.tenant())
+          .<KeyRing.Reply>ask(replyTo -> new KeyRing.Create(parsed.name(), hash, parsed.roles(),
+              principal.asAuditActor(), replyTo), http.requestTimeout())
+          .thenApplyAsync(reply -> {
+            if (reply instanceof KeyRing.Done done) {
+              // Usable at once here; other nodes learn it from the journal.
+              keys.register(hash, principalOf(done.key()));
+              KeyRing.KeyInfo made = done.key();
+              return json(StatusCodes.CREATED, new CreatedKey(key, made.name(), made.tenant(), made.roles(),
+                  made.createdAt(), made.createdBy()))
+                  .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-store"));
+            }
+            return Problems.response(StatusCodes.CONFLICT, "tenant " + parsed.tenant()
+                + " already has a key named " + parsed.name(), INSTANCE);
+          }, executor)
+          .exceptionally(TaskRoutes::unavailable);
+      return completeWithFuture(response);
       });
-    });
   }
 
   private Route list(Principal principal, Optional<String> tenantParam) {
@@ -178,7 +164,6 @@ final class KeyRoutes extends AllDirectives {
   }
 
   private static HttpResponse json(StatusCode status, Object body) {
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(body)));
+    return JsonBody.json(status, body);
   }
 }

@@ -24,7 +24,6 @@ import org.apache.pekko.util.ByteString;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
@@ -38,19 +37,21 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class TaskRoutes extends AllDirectives {
   private static final String INSTANCE = "/v1/tasks";
   private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
+  static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
   private static final Set<Role> SUBMIT = Set.of(Role.SUBMITTER);
   private static final Set<Role> READ = Set.of(Role.SUBMITTER, Role.APPROVER, Role.AUDITOR);
   private static final Set<Role> GUIDE = Set.of(Role.SUBMITTER, Role.APPROVER);
 
   private final TroupeRuntime runtime;
   private final HttpSettings http;
+  private final JsonBody body;
   private final JournalViews views;
   private final Executor executor;
 
   TaskRoutes(TroupeRuntime runtime, HttpSettings http, JournalViews views, Executor executor) {
     this.runtime = runtime;
     this.http = http;
+    this.body = new JsonBody(http);
     this.views = views;
     this.executor = executor;
   }
@@ -75,7 +76,7 @@ final class TaskRoutes extends AllDirectives {
             "send the task as Content-Type: application/json", INSTANCE));
       }
       if (tooLarge(request)) {
-        return complete(bodyTooLarge(INSTANCE));
+        return complete(body.tooLarge(INSTANCE));
       }
       Optional<String> idempotencyKey = request.getHeader("Idempotency-Key").map(h -> h.value());
       if (idempotencyKey.isPresent() && !IDEMPOTENCY_KEY.matcher(idempotencyKey.get()).matches()) {
@@ -221,25 +222,13 @@ final class TaskRoutes extends AllDirectives {
     if (!TASK_ID.matcher(taskId).matches()) {
       return complete(notFound(taskId));
     }
-    return extractRequest(request -> {
-      if (!request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-            "send the guidance as Content-Type: application/json", instance));
-      }
-      if (tooLarge(request)) {
-        return complete(bodyTooLarge(instance));
-      }
-      String key = request.getHeader("Idempotency-Key").map(h -> h.value()).orElse(null);
+    return optionalHeaderValueByName("Idempotency-Key", idempotencyKey -> {
+      String key = idempotencyKey.orElse(null);
       if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
         return complete(Problems.badRequest("Idempotency-Key: must be 1..200 visible ASCII characters", instance));
       }
-      return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
-        GuidanceRequest parsed;
-        try {
-          parsed = GuidanceRequest.parse(ApiJson.read(entity.getData().toArray()));
-        } catch (ApiJson.InvalidJsonException e) {
-          return complete(Problems.badRequest(e.getMessage(), instance));
-        }
+      return body.read(instance, "the guidance", json -> {
+        GuidanceRequest parsed = GuidanceRequest.parse(json);
         if (parsed.problem() != null) {
           return complete(Problems.badRequest(parsed.problem().detail(), instance));
         }
@@ -368,18 +357,13 @@ final class TaskRoutes extends AllDirectives {
     return declaredLength.isPresent() && declaredLength.getAsLong() > http.maxBodyBytes();
   }
 
-  private HttpResponse bodyTooLarge(String instance) {
-    return Problems.response(StatusCodes.CONTENT_TOO_LARGE,
-        "the body is larger than the limit of " + http.maxBodyBytes() + " bytes", instance);
-  }
 
   private static HttpResponse notFound(String taskId) {
     return Problems.response(StatusCodes.NOT_FOUND, "no task " + taskId, INSTANCE + "/" + taskId);
   }
 
   private static HttpResponse json(StatusCode status, Object body) {
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(body)));
+    return JsonBody.json(status, body);
   }
 
   /** The same tenant and key always name the same task: idempotency survives restarts. */

@@ -18,10 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -153,19 +150,7 @@ final class WorkflowRoutes extends AllDirectives {
       return complete(Problems.badRequest("name: must be 1..63 of a-z 0-9 - starting with a letter",
           "/v1/workflows/" + name));
     }
-    return extractRequest(request -> {
-      if (!request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        return complete(Problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-            "send JSON with Content-Type: application/json", "/v1/workflows/" + name));
-      }
-      return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
-        try {
-          return inner.apply(ApiJson.read(entity.getData().toArray()));
-        } catch (ApiJson.InvalidJsonException e) {
-          return complete(Problems.badRequest(e.getMessage(), "/v1/workflows/" + name));
-        }
-      });
-    });
+    return new JsonBody(http).read("/v1/workflows/" + name, "JSON", inner);
   }
 
   private static String path(MismatchedInputException e) {
@@ -185,7 +170,6 @@ final class WorkflowRoutes extends AllDirectives {
   }
 
   private static HttpResponse json(StatusCode status, Object body) {
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(body)));
+    return JsonBody.json(status, body);
   }
 }

@@ -1,5 +1,7 @@
 package dev.troupe.http;
 
+import static dev.troupe.http.TestServer.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,10 +52,6 @@ class ApprovalsIT {
     }
   }
 
-  private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return ApiJson.MAPPER.readTree(response.body());
-  }
-
   private String submit(String body) throws Exception {
     HttpResponse<String> accepted = server.postJson("/v1/tasks", SUBMITTER, body);
     assertEquals(202, accepted.statusCode(), accepted.body());
@@ -70,19 +68,7 @@ class ApprovalsIT {
   }
 
   private JsonNode poll(String path, String key, Predicate<JsonNode> done, String what) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> response = server.get(path, key);
-      if (response.statusCode() == 200) {
-        last = json(response);
-        if (done.test(last)) {
-          return last;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("never " + what + ": " + last);
+    return server.await(path, key, done, what);
   }
 
   private static Predicate<JsonNode> status(String status) {

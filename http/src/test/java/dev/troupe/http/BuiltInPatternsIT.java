@@ -1,5 +1,7 @@
 package dev.troupe.http;
 
+import static dev.troupe.http.TestServer.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,10 +43,6 @@ class BuiltInPatternsIT {
     server.close();
   }
 
-  private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return ApiJson.MAPPER.readTree(response.body());
-  }
-
   private static String submit(String body) throws Exception {
     HttpResponse<String> accepted = server.postJson("/v1/tasks", KEY, body);
     assertEquals(202, accepted.statusCode(), accepted.body());
@@ -64,19 +62,7 @@ class BuiltInPatternsIT {
 
   private static JsonNode await(String taskId, java.util.function.Predicate<JsonNode> done, String what)
       throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode task = null;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> response = server.get("/v1/tasks/" + taskId, KEY);
-      if (response.statusCode() == 200) {
-        task = json(response);
-        if (done.test(task)) {
-          return task;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(taskId + " never reached " + what + ": " + task);
+    return server.await("/v1/tasks/" + taskId, KEY, done, taskId + " reached " + what);
   }
 
   private static List<String> steps(JsonNode task) {

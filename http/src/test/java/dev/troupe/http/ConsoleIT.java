@@ -1,5 +1,7 @@
 package dev.troupe.http;
 
+import static dev.troupe.http.TestServer.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,10 +78,6 @@ class ConsoleIT {
     }
   }
 
-  private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return ApiJson.MAPPER.readTree(response.body());
-  }
-
   private static String onboard(String client) throws Exception {
     HttpResponse<String> accepted = server.postJson("/v1/tasks", SUBMITTER, "{\"workflow\": \"client-onboarding\","
         + " \"input\": {\"client\": \"" + client + "\", \"documents\": [\"" + client + " makes anvils.\"],"
@@ -89,16 +87,8 @@ class ConsoleIT {
   }
 
   private static JsonNode awaitStatus(String taskId, String status) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode task = null;
-    while (System.nanoTime() < deadline) {
-      task = json(server.get("/v1/tasks/" + taskId, ADMIN));
-      if (task.get("status").asText().equals(status)) {
-        return task;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(taskId + " never reached " + status + ": " + task);
+    return server.await("/v1/tasks/" + taskId, ADMIN, task -> task.get("status").asText().equals(status),
+        taskId + " reached " + status);
   }
 
   private static WebElement cardFor(String taskId) {

@@ -1,5 +1,7 @@
 package dev.troupe.http;
 
+import static dev.troupe.http.TestServer.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,10 +47,6 @@ class GuardrailsIT {
     server.close();
   }
 
-  private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return ApiJson.MAPPER.readTree(response.body());
-  }
-
   private static String submit(String body) throws Exception {
     HttpResponse<String> accepted = server.postJson("/v1/tasks", KEY, body);
     assertEquals(202, accepted.statusCode(), accepted.body());
@@ -56,16 +54,8 @@ class GuardrailsIT {
   }
 
   private static JsonNode await(String taskId, Set<String> statuses) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode task = null;
-    while (System.nanoTime() < deadline) {
-      task = json(server.get("/v1/tasks/" + taskId, KEY));
-      if (statuses.contains(task.get("status").asText())) {
-        return task;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(taskId + " never reached " + statuses + ": " + task);
+    return server.await("/v1/tasks/" + taskId, KEY, task -> statuses.contains(task.get("status").asText()),
+        taskId + " reached " + statuses);
   }
 
   private static List<String> types(String taskId) throws Exception {

@@ -1,5 +1,7 @@
 package dev.troupe.http;
 
+import static dev.troupe.http.TestServer.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,10 +48,6 @@ class StreamAndAuditIT {
   @AfterAll
   static void stop() {
     server.close();
-  }
-
-  private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return ApiJson.MAPPER.readTree(response.body());
   }
 
   private static String submit(String key, String body) throws Exception {

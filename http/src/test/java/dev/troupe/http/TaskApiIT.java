@@ -1,5 +1,7 @@
 package dev.troupe.http;
 
+import static dev.troupe.http.TestServer.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,10 +47,6 @@ class TaskApiIT {
   @AfterAll
   static void stop() {
     server.close();
-  }
-
-  private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return ApiJson.MAPPER.readTree(response.body());
   }
 
   private static String summarize(String text) {

@@ -1,5 +1,9 @@
 package dev.troupe.http;
 
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.agents.BuiltIns;
@@ -53,6 +57,28 @@ final class TestServer implements AutoCloseable {
 
   HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
     return client.send(request.timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A response's body as JSON. */
+  static JsonNode json(HttpResponse<String> response) throws Exception {
+    return ApiJson.MAPPER.readTree(response.body());
+  }
+
+  /** Polls {@code GET path} until a 200 whose JSON satisfies {@code done}, for up to 20 s. */
+  JsonNode await(String path, String key, Predicate<JsonNode> done, String what) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = get(path, key);
+      if (response.statusCode() == 200) {
+        last = json(response);
+        if (done.test(last)) {
+          return last;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("never " + what + ": " + last);
   }
 
   HttpResponse<String> get(String path, String key) throws Exception {

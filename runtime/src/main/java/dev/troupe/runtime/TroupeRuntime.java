@@ -76,11 +76,11 @@ public final class TroupeRuntime {
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
       ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows,
-      TaskDirectory directory, TaskMetrics metrics) {
+      TaskDirectory directory, TaskMetrics metrics, Redactor redactor) {
     this.metrics = metrics;
     this.workflows = workflows;
     this.directory = directory;
-    this.redactor = Redactor.of(settings.redaction());
+    this.redactor = redactor;
     this.settings = settings;
     this.catalog = catalog;
     this.tasks = tasks;
@@ -186,7 +186,7 @@ public final class TroupeRuntime {
           directory.listen(metrics);
           DirectoryFeed.follow(directory, audit.readJournal(), system);
           return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient,
-              directory, metrics);
+              directory, metrics, redactor);
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));

@@ -13,7 +13,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Optional;
 
 /**
  * What {@code /metrics} shows, counted from the task journal as the directory folds it. Because
@@ -80,8 +79,9 @@ public final class TaskMetrics implements TaskDirectory.Listener {
   }
 
   private void step(TaskState task, String stepId, String outcome, Usage usage, long durationMs) {
-    String capability = Optional.ofNullable(task.step(stepId).map(s -> s.capability()).orElse(null))
-        .orElse("workflow");
+    // A workflow subtask runs as a child task, not through a capability.
+    String capability = task.step(stepId).map(s -> s.capability()).orElse(null);
+    capability = capability == null ? "workflow" : capability;
     steps.labelValues(capability, outcome).inc();
     stepSeconds.labelValues(capability).observe(durationMs / 1000.0);
     if (usage != null) {

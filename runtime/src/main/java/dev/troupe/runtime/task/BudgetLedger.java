@@ -21,11 +21,17 @@ public record BudgetLedger(long spentTokens, BigDecimal spentCostUsd, Map<String
   }
 
   public long reservedTokens() {
-    return reserved.values().stream().mapToLong(Reservation::tokens).sum();
+    return total(reserved.values()).tokens();
   }
 
   public BigDecimal reservedCostUsd() {
-    return reserved.values().stream().map(Reservation::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+    return total(reserved.values()).costUsd();
+  }
+
+  /** The sum of {@code reservations}, as one reservation of no step. */
+  static Reservation total(java.util.Collection<Reservation> reservations) {
+    return new Reservation(null, reservations.stream().mapToLong(Reservation::tokens).sum(),
+        reservations.stream().map(Reservation::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add));
   }
 
   /**

@@ -638,7 +638,7 @@ public final class TaskEntity
           "task " + taskId + " already finished as " + state.status()));
     }
     Optional<String> refusal = state.ledger().refusal(state.budget(), reserve.tokens(), reserve.costUsd(),
-        pendingReservations());
+        BudgetLedger.total(pendingReservations.values()));
     if (refusal.isPresent()) {
       return refuse(state, reserve, refusal.get());
     }
@@ -656,9 +656,7 @@ public final class TaskEntity
                   + " did not confirm the reservation: " + error.getMessage())));
       return Effect().noReply();
     }
-    return persist(state, ORCHESTRATOR, new TaskEvent.BudgetReserved(reserve.callKey(), reserve.stepId(),
-        reserve.tokens(), reserve.costUsd()))
-        .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
+    return grant(state, reserve);
   }
 
   private ReplyEffect<JournalEntry, TaskState> onParentDecided(TaskState state, ParentDecided decided) {
@@ -676,6 +674,10 @@ public final class TaskEntity
     if (!decided.decision().granted()) {
       return refuse(state, reserve, "the parent task's budget: " + decided.decision().reason());
     }
+    return grant(state, reserve);
+  }
+
+  private ReplyEffect<JournalEntry, TaskState> grant(TaskState state, ReserveBudget reserve) {
     return persist(state, ORCHESTRATOR, new TaskEvent.BudgetReserved(reserve.callKey(), reserve.stepId(),
         reserve.tokens(), reserve.costUsd()))
         .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
@@ -700,13 +702,6 @@ public final class TaskEntity
           }
         })
         .thenNoReply();
-  }
-
-  private BudgetLedger.Reservation pendingReservations() {
-    long tokens = pendingReservations.values().stream().mapToLong(BudgetLedger.Reservation::tokens).sum();
-    java.math.BigDecimal cost = pendingReservations.values().stream().map(BudgetLedger.Reservation::costUsd)
-        .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
-    return new BudgetLedger.Reservation(null, tokens, cost);
   }
 
   private ReplyEffect<JournalEntry, TaskState> onDeadline(TaskState state, DeadlineReached deadline) {
