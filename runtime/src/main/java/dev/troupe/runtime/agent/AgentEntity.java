@@ -88,6 +88,9 @@ public final class AgentEntity
 
   private enum SettleInterrupted implements Command { INSTANCE }
 
+  /** Capacity may have freed up: start the step held longest, if any. */
+  private enum ServeHeld implements Command { INSTANCE }
+
   /** How an attempt ended, with what it used and did, as this agent's journal recorded it. */
   public record StepReport(
       String taskId, String stepId, int attempt, String agentId, StepOutcome outcome, Usage usage, long latencyMs,
@@ -115,6 +118,14 @@ public final class AgentEntity
   private final Optional<AgentCatalog.Instance> instance;
   /** Steps whose code runs in this incarnation, with who waits for each. Not persisted. */
   private final Map<String, List<ActorRef<StepReport>>> running = new HashMap<>();
+  /**
+   * Steps that arrived while every slot was taken (the marketplace's view of this agent's load
+   * trails by an advertisement): held in arrival order, not journaled, and started as slots free
+   * up. A busy agent is not a failed attempt. Lost on a restart, when the task redelivers them.
+   */
+  private final java.util.ArrayDeque<RunStep> held = new java.util.ArrayDeque<>();
+  /** Beyond this many held steps the agent refuses, as before there was a hold. */
+  static final int MAX_HELD = 1_000;
 
 
   private AgentEntity(
@@ -170,6 +181,7 @@ public final class AgentEntity
         .onCommand(AdvertiseTick.class, (state, tick) -> Effect().none().thenRun(this::advertise).thenNoReply())
         .onCommand(CooldownOver.class, this::onCooldownOver)
         .onCommand(SettleInterrupted.class, this::onSettleInterrupted)
+        .onCommand(ServeHeld.class, this::onServeHeld)
         .build();
   }
 
@@ -196,6 +208,21 @@ public final class AgentEntity
   }
 
   private ReplyEffect<JournalEntry, AgentState> onRunStep(AgentState state, RunStep step) {
+    return runStep(state, step, false);
+  }
+
+  private ReplyEffect<JournalEntry, AgentState> onServeHeld(AgentState state, ServeHeld serve) {
+    if (held.isEmpty() || running.size() >= maxConcurrent()) {
+      return Effect().noReply();
+    }
+    return runStep(state, held.poll(), true);
+  }
+
+  private int maxConcurrent() {
+    return instance.map(i -> i.definition().limits().maxConcurrentSteps()).orElse(1);
+  }
+
+  private ReplyEffect<JournalEntry, AgentState> runStep(AgentState state, RunStep step, boolean wasHeld) {
     if (instance.isEmpty()) {
       step.replyTo().tell(report(step, StepOutcome.retryable("agent " + agentId + " is not configured on this node"),
           Usage.NONE, 0, List.of()));
@@ -218,12 +245,24 @@ public final class AgentEntity
       // Not accepted, so nothing is journaled: the task redelivers the step when the node is back.
       return Effect().noReply();
     }
+    boolean full = running.size() >= maxConcurrent();
+    if ((full || !wasHeld && !held.isEmpty()) && held.size() < MAX_HELD) {
+      // Wait for a slot, behind the steps that came first.
+      held.add(step);
+      if (!full) {
+        context.getSelf().tell(ServeHeld.INSTANCE);
+      }
+      return Effect().noReply();
+    }
     Instant now = deps.clock().instant();
     Optional<String> refusal = state.refusal(now, instance.get().definition().limits(), running.size());
     if (refusal.isPresent()) {
       return persist(state, AuditActor.agent(agentId), step.taskId(), step.traceId(),
               new AgentEvent.StepRefused(step.taskId(), step.stepId(), step.attempt(), refusal.get()))
-          .thenRun(s -> step.replyTo().tell(report(step, StepOutcome.retryable(refusal.get()), Usage.NONE, 0, List.of())))
+          .thenRun(s -> {
+            step.replyTo().tell(report(step, StepOutcome.retryable(refusal.get()), Usage.NONE, 0, List.of()));
+            advertise(s); // the marketplace counted this step against the agent: correct its view
+          })
           .thenNoReply();
     }
     // Auditors must see the configuration a step ran under before the step itself.
@@ -233,7 +272,12 @@ public final class AgentEntity
     batch.add(audit(step.taskId(), step.traceId()),
         new AgentEvent.StepAccepted(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input()));
     return Effect().persist(batch.entries())
-        .thenRun(s -> start(s, step))
+        .thenRun(s -> {
+          start(s, step);
+          if (!held.isEmpty() && running.size() < maxConcurrent()) {
+            context.getSelf().tell(ServeHeld.INSTANCE);
+          }
+        })
         .thenNoReply();
   }
 
@@ -279,6 +323,9 @@ public final class AgentEntity
             waiters.forEach(waiter -> waiter.tell(report));
           }
           deps.localSteps().finished(agentId, step.stepId());
+          if (!held.isEmpty()) {
+            context.getSelf().tell(ServeHeld.INSTANCE);
+          }
           if (degrade) {
             context.getLog().warn("Agent {} withdraws for {}: {} failed steps in a row", agentId,
                 deps.settings().degradedCooldown(), s.consecutiveFailures());
@@ -398,8 +445,7 @@ public final class AgentEntity
     if (state.status() == AgentStatus.DEGRADED) {
       return AgentStatus.DEGRADED;
     }
-    int max = instance.map(i -> i.definition().limits().maxConcurrentSteps()).orElse(1);
-    return running.size() >= max ? AgentStatus.BUSY : AgentStatus.AVAILABLE;
+    return running.size() >= maxConcurrent() || !held.isEmpty() ? AgentStatus.BUSY : AgentStatus.AVAILABLE;
   }
 
   private AgentView view(AgentState state) {

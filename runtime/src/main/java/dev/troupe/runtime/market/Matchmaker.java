@@ -77,6 +77,27 @@ public final class Matchmaker {
     if (ad.status() != AgentStatus.AVAILABLE) {
       return ad.agentId() + " is " + ad.status();
     }
+    return misfit(ad, offer, c);
+  }
+
+  /**
+   * Whether a request that no agent can take now is worth holding until one has capacity: some
+   * agent that offers the capability, fits the constraints and was not excluded is only BUSY.
+   * A degraded agent does not count (it comes back after a cool-down, not when a step ends).
+   */
+  public static boolean worthWaiting(
+      Collection<Advertisement> ads, String capability, MatchConstraints constraints, Set<String> exclude) {
+    for (Advertisement ad : ads) {
+      var offer = ad.offer(capability);
+      if (offer.isPresent() && ad.status() == AgentStatus.BUSY && !exclude.contains(ad.agentId())
+          && misfit(ad, offer.get(), constraints) == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String misfit(Advertisement ad, CapabilityOffer offer, MatchConstraints c) {
     if (c.maxCostUsdPerCall() != null && offer.sla().costUsdPerCall().compareTo(c.maxCostUsdPerCall()) > 0) {
       return ad.agentId() + " costs $" + offer.sla().costUsdPerCall().toPlainString() + " per call, over $"
           + c.maxCostUsdPerCall().toPlainString();

@@ -827,8 +827,17 @@ public final class TaskEntity
     }
     Set<String> exclude = excludeFailedAgents ? Set.copyOf(step.failedAgents()) : Set.of();
     MatchConstraints constraints = new MatchConstraints(state.budget().maxCostUsd(), state.deadline());
-    context.ask(MatchReply.class, deps.registry(), deps.settings().matchTimeout(),
-        replyTo -> new MarketplaceRegistry.Match(step.capability(), constraints, exclude, replyTo),
+    // Busy agents are not a failure: the step waits in the capability's line for as long as an
+    // attempt may run (and no longer than the task's deadline allows).
+    Duration maxWait = stepTimeout(state, step);
+    if (state.deadline() != null) {
+      Duration left = Duration.between(deps.clock().instant(), state.createdAt().plus(state.deadline()));
+      maxWait = left.isNegative() ? Duration.ZERO : left.compareTo(maxWait) < 0 ? left : maxWait;
+    }
+    Duration wait = maxWait;
+    context.ask(MatchReply.class, deps.registry(), wait.plus(deps.settings().matchTimeout()),
+        replyTo -> new MarketplaceRegistry.Match(step.capability(), constraints, exclude,
+            state.priority().ordinal(), wait, replyTo),
         (reply, error) -> new Matched(stepId, attempt, !exclude.isEmpty(), reply));
   }
 

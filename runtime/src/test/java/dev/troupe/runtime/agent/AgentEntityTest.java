@@ -1,6 +1,7 @@
 package dev.troupe.runtime.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,6 +110,8 @@ class AgentEntityTest {
       }
     };
   }
+  /** What "gate" steps answer, once a test completes it. */
+  private final CompletableFuture<StepOutcome> gate = new CompletableFuture<>();
   private String type;
   private ActorRef<Topic.Command<MarketplaceRegistry.Command>> topic;
   private TestProbe<MarketplaceRegistry.Command> market;
@@ -145,6 +148,8 @@ class AgentEntityTest {
         return CompletableFuture.completedFuture(StepOutcome.retryable("flaky"));
       case "hang":
         return new CompletableFuture<>();
+      case "gate":
+        return gate;
       case "post":
       case "send":
         return step.tools().call("test." + mode, JsonNodeFactory.instance.objectNode().put("amount", 5))
@@ -407,18 +412,45 @@ class AgentEntityTest {
   }
 
   @Test
-  void limitsRefuseWithTheReasonAndTheRefusalIsJournaled() {
+  void aStepBeyondTheConcurrencyLimitWaitsForASlotInsteadOfBeingRefused() {
     String id = type + "-1";
     var agent = spawn(id, deps(agent(new AgentLimits(1, 600, new BigDecimal("10")))));
-    TestProbe<AgentEntity.StepReport> hanging = kit.createTestProbe();
+    TestProbe<AgentEntity.StepReport> first = kit.createTestProbe();
     agent.tell(new AgentEntity.RunStep("task-1", "s1", 1, "test.work",
-        JsonNodeFactory.instance.objectNode().put("mode", "hang"), "", List.of(), Map.of(), "default", "t",
-        hanging.ref()));
-    awaitAdvertisement(ad -> ad.advertisement().inFlight() == 1);
-    assertEquals(StepOutcome.retryable("agent " + id + " is running 1 steps, its limit is 1"),
+        JsonNodeFactory.instance.objectNode().put("mode", "gate"), "", List.of(), Map.of(), "default", "t",
+        first.ref()));
+    awaitAdvertisement(ad -> ad.advertisement().inFlight() == 1
+        && ad.advertisement().status() == AgentStatus.BUSY);
+    TestProbe<AgentEntity.StepReport> second = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-2", "s2", 1, "test.work",
+        JsonNodeFactory.instance.objectNode().put("mode", "ok"), "", List.of(), Map.of(), "default", "t",
+        second.ref()));
+    second.expectNoMessage(Duration.ofMillis(300));
+    assertFalse(journalTypes(id).contains("StepRefused"), journalTypes(id).toString());
+
+    gate.complete(StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("done", true), 1.0));
+    assertInstanceOf(StepOutcome.Completed.class,
+        first.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome());
+    assertInstanceOf(StepOutcome.Completed.class,
+        second.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome());
+    // The held step was accepted only once the first had finished: never two at once.
+    List<String> steps = journal(id).stream()
+        .filter(e -> e.event() instanceof AgentEvent.StepAccepted || e.event() instanceof AgentEvent.StepFinished)
+        .map(e -> e.eventType() + ":" + (e.event() instanceof AgentEvent.StepAccepted a ? a.stepId()
+            : ((AgentEvent.StepFinished) e.event()).stepId()))
+        .toList();
+    assertEquals(List.of("StepAccepted:s1", "StepFinished:s1", "StepAccepted:s2", "StepFinished:s2"), steps);
+    assertFalse(journalTypes(id).contains("StepRefused"), journalTypes(id).toString());
+  }
+
+  @Test
+  void aRateLimitRefusesWithTheReasonAndTheRefusalIsJournaled() {
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(new AgentLimits(4, 1, new BigDecimal("10")))));
+    assertInstanceOf(StepOutcome.Completed.class, run(agent, "s1", 1, "ok").outcome());
+    assertEquals(StepOutcome.retryable("agent " + id + " accepted 1 steps in the last minute, its limit is 1"),
         run(agent, "s2", 1, "ok").outcome());
     assertTrue(journalTypes(id).contains("StepRefused"), journalTypes(id).toString());
-    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.BUSY);
   }
 
   @Test
