@@ -8,10 +8,12 @@ public record HttpSettings(
     Duration sseHeartbeat, Admission admission, Tls tls, boolean metricsRequireKey) {
 
   /**
-   * How many unfinished tasks may exist before {@code POST /v1/tasks} answers 429 at once: in
-   * all, and per tenant.
+   * When {@code POST /v1/tasks} answers 429 at once instead of taking the task: too many
+   * unfinished tasks (in all, or of the tenant), or a journal that cannot keep up (too many
+   * submissions waiting for their write, or the oldest of them waiting too long).
    */
-  public record Admission(int maxTasksInFlight, int maxTasksInFlightPerTenant) {}
+  public record Admission(int maxTasksInFlight, int maxTasksInFlightPerTenant, int maxPendingSubmissions,
+      Duration maxJournalWait) {}
 
   /** HTTPS with a PKCS12 (or JKS) key store; off by default. */
   public record Tls(boolean enabled, java.nio.file.Path keyStore, String keyStorePassword, String keyStoreType) {
@@ -34,7 +36,9 @@ public record HttpSettings(
         http.positiveDuration("shutdown-deadline"),
         http.positiveDuration("sse-heartbeat"),
         new Admission(http.intInRange("admission.max-tasks-in-flight", 1, 10_000_000),
-            http.intInRange("admission.max-tasks-in-flight-per-tenant", 1, 10_000_000)),
+            http.intInRange("admission.max-tasks-in-flight-per-tenant", 1, 10_000_000),
+            http.intInRange("admission.max-pending-submissions", 1, 1_000_000),
+            http.positiveDuration("admission.max-journal-wait")),
         tls(http.child("tls")),
         http.bool("metrics-require-key"));
   }

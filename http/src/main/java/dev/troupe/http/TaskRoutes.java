@@ -9,6 +9,7 @@ import dev.troupe.http.api.TaskViews;
 import dev.troupe.http.auth.Principal;
 import dev.troupe.persistence.CanonicalJson;
 import dev.troupe.runtime.TroupeRuntime;
+import dev.troupe.runtime.admission.TaskIntake;
 import dev.troupe.runtime.task.TaskEntity;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -104,15 +105,11 @@ final class TaskRoutes extends AllDirectives {
                 .thenApply(pinned -> pinned.map(parsed.pinned()));
         CompletionStage<HttpResponse> response = taskRequest.thenComposeAsync(found -> found.isEmpty()
             ? CompletableFuture.completedFuture(unknownWorkflow(parsed.workflowName(), parsed.workflowVersion()))
-            : overloaded(principal, taskId, idempotencyKey.isPresent()).thenCompose(refusal -> refusal.isPresent()
-                ? CompletableFuture.completedFuture(refusal.get())
-                : runtime.tasks().submit(taskId, found.get(), principal.asAuditActor(), traceId)
-                    .thenApply(reply -> {
-                      if (reply instanceof TaskEntity.Accepted accepted && accepted.created()) {
-                        runtime.directory().expect(taskId, principal.tenant());
-                      }
-                      return submitted(reply);
-                    })), executor)
+            : runtime.intake().submit(taskId, found.get(), principal.asAuditActor(), traceId,
+                    idempotencyKey.isPresent())
+                .thenApply(outcome -> outcome instanceof TaskIntake.Answered answered
+                    ? submitted(answered.reply())
+                    : tooMany(((TaskIntake.Overloaded) outcome).reason())), executor)
             .exceptionally(TaskRoutes::unavailable);
         return completeWithFuture(response);
       });
@@ -136,31 +133,10 @@ final class TaskRoutes extends AllDirectives {
     });
   }
 
-  /**
-   * Admission control: a 429 with Retry-After when too many tasks are unfinished, in all or for
-   * the caller's tenant; nothing is journaled. A repeat of an existing task (same
-   * Idempotency-Key) is never refused: it adds nothing.
-   */
-  private CompletionStage<Optional<HttpResponse>> overloaded(Principal principal, String taskId, boolean repeatable) {
-    var limits = http.admission();
-    int all = runtime.directory().inFlight();
-    int tenant = runtime.directory().inFlight(principal.tenant());
-    String why = all >= limits.maxTasksInFlight()
-        ? all + " tasks are in flight, the most the runtime takes is " + limits.maxTasksInFlight()
-        : tenant >= limits.maxTasksInFlightPerTenant()
-            ? "tenant " + principal.tenant() + " has " + tenant + " tasks in flight, the most it may have is "
-                + limits.maxTasksInFlightPerTenant()
-            : null;
-    if (why == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    HttpResponse tooMany = Problems.response(StatusCodes.TOO_MANY_REQUESTS, why + "; retry later", INSTANCE)
+  /** Admission control said no: 429 with Retry-After, and nothing was journaled. */
+  private static HttpResponse tooMany(String why) {
+    return Problems.response(StatusCodes.TOO_MANY_REQUESTS, why + "; retry later", INSTANCE)
         .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(RETRY_AFTER_SECONDS));
-    if (!repeatable) {
-      return CompletableFuture.completedFuture(Optional.of(tooMany));
-    }
-    return runtime.tasks().get(taskId).thenApply(reply -> reply instanceof TaskEntity.Found
-        ? Optional.<HttpResponse>empty() : Optional.of(tooMany));
   }
 
   private static final long RETRY_AFTER_SECONDS = 2;

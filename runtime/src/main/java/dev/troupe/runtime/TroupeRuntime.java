@@ -73,6 +73,7 @@ public final class TroupeRuntime {
   private final TaskDirectory directory;
   private final Redactor redactor;
   private final TaskMetrics metrics;
+  private final dev.troupe.runtime.admission.TaskIntake intake;
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
       ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows,
@@ -87,6 +88,7 @@ public final class TroupeRuntime {
     this.audit = audit;
     this.registry = registry;
     this.sharding = sharding;
+    this.intake = new dev.troupe.runtime.admission.TaskIntake(tasks, directory, settings.http().admission());
   }
 
   /**
@@ -256,6 +258,11 @@ public final class TroupeRuntime {
 
   public TaskClient tasks() {
     return tasks;
+  }
+
+  /** Submitting a task with admission control: what the HTTP API calls. */
+  public dev.troupe.runtime.admission.TaskIntake intake() {
+    return intake;
   }
 
   /** What is masked in what clients are shown (and in journaled tool calls). */
