@@ -124,6 +124,11 @@ class SerializationTest {
       new AgentEvent.DelegationRequested("t.main", "tsk_child", "text.summarize"),
       new AgentEvent.StepFinished("t", "t.main", 1, "text.summarize", StepOutcome.propose("email.send", JSON, "why"),
           USAGE, 10, true),
+      new AgentEvent.StepRan("t", "t.main", 1, "text.summarize", JSON, List.of(
+          new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),
+          new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
+          new AgentEvent.DecisionNoted("t.main", "because")),
+          StepOutcome.completed(JSON, 0.9), USAGE, 10, true),
       new AgentEvent.AgentDegraded("5 failures"),
       new AgentEvent.AgentRestored("cool-down over"),
       new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),

@@ -50,7 +50,6 @@ public final class AgentEntity
     extends EventSourcedBehaviorWithEnforcedReplies<AgentEntity.Command, JournalEntry, AgentState> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Agent");
-  public static final String TAG = "agent";
 
   // ---- protocol ----
 
@@ -126,6 +125,15 @@ public final class AgentEntity
   private final java.util.ArrayDeque<RunStep> held = new java.util.ArrayDeque<>();
   /** Beyond this many held steps the agent refuses, as before there was a hold. */
   static final int MAX_HELD = 1_000;
+  /**
+   * Running steps whose acceptance is not journaled yet, with the activity they recorded so far:
+   * one write at the end ({@link AgentEvent.StepRan}) covers them, unless something in the step
+   * must be journaled before it goes on (a tool call's intent, a note), which writes them first.
+   * A restart loses them with the step itself, which the task then redelivers.
+   */
+  private final Map<String, Unwritten> unwritten = new HashMap<>();
+
+  private record Unwritten(AgentEvent.StepAccepted accepted, String traceId, List<StepActivity> activity) {}
 
 
   private AgentEntity(
@@ -145,9 +153,13 @@ public final class AgentEntity
     return AgentState.empty(agentId);
   }
 
+  /**
+   * Untagged: nothing reads agent events by tag (the audit reads an agent's journal by its id),
+   * and every tag is one more row written per event.
+   */
   @Override
   public Set<String> tagsFor(JournalEntry event) {
-    return Set.of(TAG);
+    return Set.of();
   }
 
   @Override
@@ -255,7 +267,8 @@ public final class AgentEntity
       return Effect().noReply();
     }
     Instant now = deps.clock().instant();
-    Optional<String> refusal = state.refusal(now, instance.get().definition().limits(), running.size());
+    Optional<String> refusal = state.refusal(now, instance.get().definition().limits(), running.size(),
+        unwritten.size());
     if (refusal.isPresent()) {
       return persist(state, AuditActor.agent(agentId), step.taskId(), step.traceId(),
               new AgentEvent.StepRefused(step.taskId(), step.stepId(), step.attempt(), refusal.get()))
@@ -265,20 +278,32 @@ public final class AgentEntity
           })
           .thenNoReply();
     }
+    AgentEvent.StepAccepted accepted =
+        new AgentEvent.StepAccepted(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input());
+    Optional<AgentEvent.AgentConfigured> configured = configurationChange(state);
+    if (configured.isEmpty()) {
+      // No write before the step runs: its acceptance goes to the journal with its outcome.
+      unwritten.put(step.stepId(), new Unwritten(accepted, step.traceId(), new ArrayList<>()));
+      start(state, step);
+      serveHeldIfRoom();
+      return Effect().noReply();
+    }
     // Auditors must see the configuration a step ran under before the step itself.
     AuditChain.Batch batch = deps.chain().after(state.chainHead());
-    configurationChange(state).ifPresent(configured -> batch.add(
-        new AuditContext(now, AuditActor.system("agents"), null, null), configured));
-    batch.add(audit(step.taskId(), step.traceId()),
-        new AgentEvent.StepAccepted(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input()));
+    batch.add(new AuditContext(now, AuditActor.system("agents"), null, null), configured.get());
+    batch.add(audit(step.taskId(), step.traceId()), accepted);
     return Effect().persist(batch.entries())
         .thenRun(s -> {
           start(s, step);
-          if (!held.isEmpty() && running.size() < maxConcurrent()) {
-            context.getSelf().tell(ServeHeld.INSTANCE);
-          }
+          serveHeldIfRoom();
         })
         .thenNoReply();
+  }
+
+  private void serveHeldIfRoom() {
+    if (!held.isEmpty() && running.size() < maxConcurrent()) {
+      context.getSelf().tell(ServeHeld.INSTANCE);
+    }
   }
 
   private ReplyEffect<JournalEntry, AgentState> onRecorded(
@@ -286,10 +311,29 @@ public final class AgentEntity
     String stepId = event instanceof StepActivity a ? a.stepId()
         : event instanceof AgentEvent.NoteRemembered n ? n.stepId()
         : event instanceof AgentEvent.DelegationRequested d ? d.stepId() : null;
-    AgentState.InFlightStep step = stepId == null ? null : state.inFlight().get(stepId);
-    AuditContext context = new AuditContext(deps.clock().instant(), AuditActor.agent(agentId),
-        step == null ? null : step.traceId(), step == null ? null : step.taskId());
-    return Effect().persist(deps.chain().after(state.chainHead()).add(context, event).entries())
+    Unwritten pending = stepId == null ? null : unwritten.get(stepId);
+    if (pending != null && journaled == null && event instanceof StepActivity activity) {
+      pending.activity().add(activity); // written with the step's outcome
+      return Effect().noReply();
+    }
+    AuditChain.Batch batch = deps.chain().after(state.chainHead());
+    String taskId;
+    String traceId;
+    if (pending != null) {
+      // This must be on disk before the step goes on, and the step's acceptance before it.
+      unwritten.remove(stepId);
+      taskId = pending.accepted().taskId();
+      traceId = pending.traceId();
+      AuditContext stamp = audit(taskId, traceId);
+      batch.add(stamp, pending.accepted());
+      pending.activity().forEach(earlier -> batch.add(stamp, earlier));
+    } else {
+      AgentState.InFlightStep step = stepId == null ? null : state.inFlight().get(stepId);
+      taskId = step == null ? null : step.taskId();
+      traceId = step == null ? null : step.traceId();
+    }
+    AuditContext context = new AuditContext(deps.clock().instant(), AuditActor.agent(agentId), traceId, taskId);
+    return Effect().persist(batch.add(context, event).entries())
         .thenRun(s -> {
           if (journaled != null) {
             journaled.complete(null);
@@ -308,7 +352,12 @@ public final class AgentEntity
     boolean countsAgainst = Reputation.credit(finished.outcome(), withinSla) == 0.0;
     boolean degrade = countsAgainst && state.status() != AgentStatus.DEGRADED
         && state.consecutiveFailures() + 1 >= deps.settings().degradeAfterFailures();
-    var batch = deps.chain().after(state.chainHead()).add(audit(step.taskId(), step.traceId()), event);
+    Unwritten pending = unwritten.remove(step.stepId());
+    var batch = deps.chain().after(state.chainHead()).add(audit(step.taskId(), step.traceId()), pending == null
+        ? event
+        : new AgentEvent.StepRan(step.taskId(), step.stepId(), step.attempt(), step.capability(),
+            pending.accepted().input(), pending.activity(), finished.outcome(), finished.usage(),
+            finished.latencyMs(), withinSla));
     if (degrade) {
       batch.add(audit(null, null), new AgentEvent.AgentDegraded(
           (state.consecutiveFailures() + 1) + " failed steps in a row; last: " + describe(finished.outcome())));

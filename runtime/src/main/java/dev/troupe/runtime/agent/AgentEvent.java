@@ -43,6 +43,21 @@ public sealed interface AgentEvent extends DomainEvent {
       long latencyMs, boolean withinSla)
       implements AgentEvent {}
 
+  /**
+   * A whole step in one event: taken, what it did, and how it ended. Written instead of
+   * {@link StepAccepted}, its activity and {@link StepFinished} when nothing in the step had to be
+   * journaled before it went on (no tool call's intent, note or delegation), so a step costs the
+   * journal one write. Folds exactly as those events would, in that order.
+   */
+  record StepRan(
+      String taskId, String stepId, int attempt, String capability, JsonNode input, List<StepActivity> activity,
+      StepOutcome outcome, Usage usage, long latencyMs, boolean withinSla)
+      implements AgentEvent {
+    public StepRan {
+      activity = activity == null ? List.of() : List.copyOf(activity);
+    }
+  }
+
   /** The agent withdrew from the marketplace. */
   record AgentDegraded(String reason) implements AgentEvent {}
 

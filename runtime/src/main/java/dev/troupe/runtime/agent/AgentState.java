@@ -109,11 +109,21 @@ public record AgentState(
    * a restart, which are settled separately).
    */
   public Optional<String> refusal(Instant now, AgentLimits limits, int running) {
+    return refusal(now, limits, running, 0);
+  }
+
+  /**
+   * As {@link #refusal(Instant, AgentLimits, int)}, counting {@code acceptedNotJournaled} steps
+   * taken in this incarnation whose acceptance is not in the journal yet (it is written with the
+   * step's outcome) against the rate limit.
+   */
+  public Optional<String> refusal(Instant now, AgentLimits limits, int running, int acceptedNotJournaled) {
     if (running >= limits.maxConcurrentSteps()) {
       return Optional.of("agent " + agentId + " is running " + running + " steps, its limit is "
           + limits.maxConcurrentSteps());
     }
-    long lastMinute = recentAccepts.stream().filter(t -> t.isAfter(now.minus(RATE_WINDOW))).count();
+    long lastMinute = recentAccepts.stream().filter(t -> t.isAfter(now.minus(RATE_WINDOW))).count()
+        + acceptedNotJournaled;
     if (lastMinute >= limits.stepsPerMinute()) {
       return Optional.of("agent " + agentId + " accepted " + lastMinute + " steps in the last minute, its limit is "
           + limits.stepsPerMinute());
@@ -171,6 +181,15 @@ public record AgentState(
     }
     if (event instanceof AgentEvent.StepFinished e) {
       return finish(e, at, halfLife);
+    }
+    if (event instanceof AgentEvent.StepRan e) {
+      AgentState next = fold(new AgentEvent.StepAccepted(e.taskId(), e.stepId(), e.attempt(), e.capability(),
+          e.input()), at, traceId, halfLife);
+      for (StepActivity activity : e.activity()) {
+        next = next.fold(activity, at, traceId, halfLife);
+      }
+      return next.finish(new AgentEvent.StepFinished(e.taskId(), e.stepId(), e.attempt(), e.capability(), e.outcome(),
+          e.usage(), e.latencyMs(), e.withinSla()), at, halfLife);
     }
     if (event instanceof AgentEvent.AgentDegraded) {
       return withStatus(AgentStatus.DEGRADED);

@@ -150,6 +150,9 @@ class AgentEntityTest {
         return new CompletableFuture<>();
       case "gate":
         return gate;
+      case "think":
+        return step.model().complete(new ModelRequest("", "think", 10)).thenApply(reply ->
+            StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("thought", reply.text()), 1.0));
       case "post":
       case "send":
         return step.tools().call("test." + mode, JsonNodeFactory.instance.objectNode().put("amount", 5))
@@ -233,6 +236,18 @@ class AgentEntityTest {
   private List<JournalEntry> journal(String agentId) {
     return PersistenceTestKit.create(kit.system()).persistedInStorage("Agent|" + agentId).stream()
         .map(JournalEntry.class::cast).toList();
+  }
+
+  /** The agent's events with each one-write step's activity laid out in place. */
+  private List<AgentEvent> activity(String agentId) {
+    List<AgentEvent> events = new java.util.ArrayList<>();
+    for (JournalEntry entry : journal(agentId)) {
+      if (entry.event() instanceof AgentEvent.StepRan ran) {
+        events.addAll(ran.activity());
+      }
+      events.add((AgentEvent) entry.event());
+    }
+    return events;
   }
 
   private List<String> journalTypes(String agentId) {
@@ -384,22 +399,24 @@ class AgentEntityTest {
     assertEquals(first.outcome(), run(agent, "s1", 1, "model").outcome());
     assertEquals(1, runs.get(), "the redelivery did not run the agent again");
 
-    // A failed journal write crashes the actor; it restarts with backoff and recovers.
+    // A failed journal write crashes the actor; it restarts with backoff and recovers. A step
+    // that needs no write before it goes on is journaled once, with its outcome: that write fails.
     PersistenceTestKit.create(kit.system()).failNextPersisted();
     TestProbe<AgentEntity.StepReport> lost = kit.createTestProbe();
     agent.tell(new AgentEntity.RunStep("task-1", "s2", 1, "test.work", JsonNodeFactory.instance.objectNode(), "",
         List.of(), Map.of(), "default", "t", lost.ref()));
     lost.expectNoMessage(Duration.ofMillis(300));
+    assertEquals(2, runs.get(), "s2 ran; its outcome was never journaled nor reported");
     AgentEntity.StepReport again = run(agent, "s1", 1, "model");
     assertEquals(first.outcome(), again.outcome());
     assertEquals(first.activity(), again.activity(), "the activity comes back from the journal too");
-    assertEquals(1, runs.get());
+    assertEquals(2, runs.get(), "s1 was answered from the journal, not run again");
 
     // A new incarnation on the same journal (as after a node restart) knows it too.
     kit.stop(agent);
     var reborn = spawn(id, deps);
     assertEquals(first.outcome(), run(reborn, "s1", 1, "model").outcome());
-    assertEquals(1, runs.get());
+    assertEquals(2, runs.get());
     TestProbe<AgentEntity.AgentView> view = kit.createTestProbe();
     reborn.tell(new AgentEntity.GetStatus(view.ref()));
     AgentEntity.AgentView status = view.expectMessageClass(AgentEntity.AgentView.class);
@@ -407,7 +424,7 @@ class AgentEntityTest {
     assertEquals(1, status.notes());
     // A new attempt of the same step is new work.
     assertInstanceOf(StepOutcome.Completed.class, run(reborn, "s1", 2, "ok").outcome());
-    assertEquals(2, runs.get());
+    assertEquals(3, runs.get());
     assertTrue(verify(id).ok(), verify(id).toString());
   }
 
@@ -433,14 +450,43 @@ class AgentEntityTest {
         first.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome());
     assertInstanceOf(StepOutcome.Completed.class,
         second.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome());
-    // The held step was accepted only once the first had finished: never two at once.
+    // Each step is one write, with its outcome; the held one ran after the first had finished.
+    // (The first step of a new instance is journaled before it runs, after the configuration.)
     List<String> steps = journal(id).stream()
-        .filter(e -> e.event() instanceof AgentEvent.StepAccepted || e.event() instanceof AgentEvent.StepFinished)
-        .map(e -> e.eventType() + ":" + (e.event() instanceof AgentEvent.StepAccepted a ? a.stepId()
-            : ((AgentEvent.StepFinished) e.event()).stepId()))
+        .filter(e -> e.event() instanceof AgentEvent.StepRan || e.event() instanceof AgentEvent.StepFinished)
+        .map(e -> e.event() instanceof AgentEvent.StepRan ran ? ran.stepId()
+            : ((AgentEvent.StepFinished) e.event()).stepId())
         .toList();
-    assertEquals(List.of("StepAccepted:s1", "StepFinished:s1", "StepAccepted:s2", "StepFinished:s2"), steps);
+    assertEquals(List.of("s1", "s2"), steps);
     assertFalse(journalTypes(id).contains("StepRefused"), journalTypes(id).toString());
+  }
+
+  @Test
+  void aStepThatNeedsNoWriteBeforeItGoesOnIsJournaledAsOneEventWithItsModelCalls() {
+    String id = type + "-1";
+    AgentDependencies deps = deps(agent(AgentLimits.DEFAULT));
+    var agent = spawn(id, deps);
+    run(agent, "s0", 1, "ok"); // the instance's first step follows its configuration
+    int before = journal(id).size();
+    AgentEntity.StepReport report = run(agent, "s1", 1, "think");
+    List<JournalEntry> written = journal(id).subList(before, journal(id).size());
+    assertEquals(List.of("StepRan"), written.stream().map(JournalEntry::eventType).toList());
+    AgentEvent.StepRan ran = (AgentEvent.StepRan) written.get(0).event();
+    assertEquals(List.of("ModelCalled"), ran.activity().stream().map(a -> a.getClass().getSimpleName()).toList());
+    assertEquals(report.outcome(), ran.outcome());
+    assertEquals(report.activity(), ran.activity(), "the task hears of the same model call");
+    assertEquals("trace-1", written.get(0).stamp().traceId());
+    assertEquals("task-1", written.get(0).stamp().taskId());
+
+    // Recovery folds it like the events it stands for: the redelivery is answered, not run again.
+    kit.stop(agent);
+    var reborn = spawn(id, deps);
+    int runsBefore = runs.get();
+    AgentEntity.StepReport again = run(reborn, "s1", 1, "think");
+    assertEquals(report.outcome(), again.outcome());
+    assertEquals(report.activity(), again.activity());
+    assertEquals(runsBefore, runs.get());
+    assertTrue(verify(id).ok(), verify(id).toString());
   }
 
   @Test
@@ -499,7 +545,8 @@ class AgentEntityTest {
     String id = type + "-1";
     AgentDependencies deps = deps(agent(AgentLimits.DEFAULT), 1, 100, Duration.ofSeconds(30), Duration.ofSeconds(2), 10);
     var agent = spawn(id, deps);
-    for (int i = 0; i < 8; i++) {
+    // One event per step: 12 steps pass the snapshot interval of 10 events.
+    for (int i = 0; i < 12; i++) {
       run(agent, "s" + i, 1, i % 2 == 0 ? "ok" : "fail");
     }
     assertTrue(!org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit.create(kit.system())
@@ -556,7 +603,7 @@ class AgentEntityTest {
     AgentEntity.StepReport report = run(reborn, "s1", 1, "post");
     assertInstanceOf(StepOutcome.Completed.class, report.outcome());
     assertEquals(Map.of("s1/tool-1", 1), effects, "posted once");
-    List<AgentEvent.ToolCalled> calls = journal(id).stream().map(JournalEntry::event)
+    List<AgentEvent.ToolCalled> calls = activity(id).stream()
         .filter(AgentEvent.ToolCalled.class::isInstance).map(AgentEvent.ToolCalled.class::cast).toList();
     assertEquals(List.of("reconciled"), calls.stream().map(AgentEvent.ToolCalled::outcome).toList());
     assertEquals(1, journalTypes(id).stream().filter("ToolCallIntended"::equals).count());
