@@ -63,9 +63,9 @@ final class AgentRoutes extends AllDirectives {
   }
 
   private CompletionStage<List<Advertisement>> listed() {
-    return AskPattern.<MarketplaceRegistry.Command, MarketplaceRegistry.AgentList>ask(runtime.registry(),
+    return dev.troupe.runtime.PlainFutures.of(AskPattern.<MarketplaceRegistry.Command, MarketplaceRegistry.AgentList>ask(runtime.registry(),
             MarketplaceRegistry.ListAgents::new, timeout, runtime.audit().system().scheduler())
-        .thenApply(MarketplaceRegistry.AgentList::agents);
+        .thenApply(MarketplaceRegistry.AgentList::agents));
   }
 
   /** Every capability this node's agents offer; its SLA is the cheapest offer's. */

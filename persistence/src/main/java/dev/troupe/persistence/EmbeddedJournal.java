@@ -45,6 +45,8 @@ public final class EmbeddedJournal {
         SHARED_DB + ".db.numThreads", journal.maxConnections(),
         SHARED_DB + ".db.maxConnections", journal.maxConnections(),
         SHARED_DB + ".db.minConnections", 1,
+        "jdbc-journal.parallelism", journal.writeParallelism(),
+        "jdbc-journal.bufferSize", journal.writeBuffer(),
         "jdbc-read-journal.refresh-interval",
         ConfigValueFactory.fromAnyRef(journal.queryRefreshInterval().toMillis() + "ms")));
   }

@@ -162,10 +162,10 @@ public final class TroupeRuntime {
               .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
           String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
           WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers,
-              () -> audit.readJournal().currentPersistenceIds()
+              () -> PlainFutures.of(audit.readJournal().currentPersistenceIds()
                   .filter(id -> id.startsWith(workflowPrefix))
                   .map(id -> id.substring(workflowPrefix.length()))
-                  .runWith(Sink.seq(), system)
+                  .runWith(Sink.seq(), system))
                   .thenApply(names -> names.stream().sorted().toList()));
           TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
               (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),

@@ -1,6 +1,7 @@
 package dev.troupe.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.troupe.persistence.AuditActor;
@@ -37,7 +38,8 @@ class BusyAgentsIT {
   static Path dataDir;
   private static EmbeddedNode node;
   private static final AuditActor TESTER = AuditActor.human("tester");
-  private static final Executor LATER = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS);
+  /** Answers after 100 ms on the JDK's delay thread (the default would start a thread per call). */
+  private static final Executor LATER = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, Runnable::run);
   /** The order in which the gated agent ran its steps, by the input's name. */
   private static final List<String> ran = Collections.synchronizedList(new ArrayList<>());
   private static volatile CompletableFuture<StepOutcome> gate = new CompletableFuture<>();
@@ -87,6 +89,34 @@ class BusyAgentsIT {
       assertEquals(TaskStatus.COMPLETED, state.status(), state.toString());
       assertEquals(1, state.steps().get(0).attempts(), "waiting for a slot is not an attempt: " + state);
       assertEquals(StepStatus.COMPLETED, state.steps().get(0).status());
+    }
+  }
+
+  @Test
+  void tasksAndTheirStepsStartNoThreads() throws Exception {
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    runTasks(20); // dispatchers and pools reach their size
+    long before = threads.getTotalStartedThreadCount();
+    runTasks(200);
+    long started = threads.getTotalStartedThreadCount() - before;
+    assertTrue(started < 20, started + " threads started for 200 tasks");
+  }
+
+  /** Submits and awaits tasks as an embedding application would, chaining plain stages. */
+  private static void runTasks(int count) throws Exception {
+    List<CompletableFuture<TaskStatus>> results = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String taskId = "tsk_" + UUID.randomUUID().toString().replace("-", "");
+      TaskRequest request = TaskRequest.forCapability("default", "work.slow", null, null,
+          JsonNodeFactory.instance.objectNode().put("name", "t" + i), null, null, Priority.NORMAL, Map.of(),
+          "h-" + taskId);
+      results.add(node.runtime.tasks().submit(taskId, request, TESTER, "trace")
+          .thenCompose(accepted -> node.runtime.tasks().awaitResult(taskId, Duration.ofSeconds(30)))
+          .thenApply(TaskEntity.Result::status)
+          .toCompletableFuture());
+    }
+    for (CompletableFuture<TaskStatus> result : results) {
+      assertEquals(TaskStatus.COMPLETED, result.get(60, TimeUnit.SECONDS));
     }
   }
 

@@ -19,8 +19,8 @@ public final class TaskBudgets implements Budgets {
   @Override
   public CompletionStage<Decision> reserve(String taskId, String stepId, String callKey, long tokens,
       BigDecimal costUsd) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.ReserveBudget(stepId, callKey, tokens, costUsd, replyTo), askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.ReserveBudget(stepId, callKey, tokens, costUsd, replyTo), askTimeout));
   }
 
   @Override

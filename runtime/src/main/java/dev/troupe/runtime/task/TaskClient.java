@@ -18,13 +18,13 @@ public final class TaskClient {
   /** Completes once the task is journaled (or refused); never before. */
   public CompletionStage<TaskEntity.SubmitReply> submit(
       String taskId, TaskRequest request, AuditActor submittedBy, String traceId) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.Submit(request, submittedBy, traceId, replyTo), askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.Submit(request, submittedBy, traceId, replyTo), askTimeout));
   }
 
   public CompletionStage<TaskEntity.CancelReply> cancel(String taskId, String reason, AuditActor by) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.Cancel(reason, by, replyTo), askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.Cancel(reason, by, replyTo), askTimeout));
   }
 
   /** Completes once the guidance is journaled (or the task had already finished). */
@@ -35,30 +35,30 @@ public final class TaskClient {
   /** With an Idempotency-Key: the same guidance again journals nothing more. */
   public CompletionStage<TaskEntity.GuidanceReply> giveGuidance(String taskId, String text, AuditActor by,
       String idempotencyKey) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.GiveGuidance(text, by, idempotencyKey, replyTo), askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.GiveGuidance(text, by, idempotencyKey, replyTo), askTimeout));
   }
 
   /** Approve or reject; completes once the decision is journaled (or refused). */
   public CompletionStage<TaskEntity.DecisionReply> decide(
       String taskId, String approvalId, TaskEntity.Decision decision, String comment, AuditActor by) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.DecideApproval(approvalId, decision, comment, by, replyTo), askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.DecideApproval(approvalId, decision, comment, by, replyTo), askTimeout));
   }
 
   public CompletionStage<TaskEntity.DecisionReply> approval(String taskId, String approvalId) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(replyTo -> new TaskEntity.GetApproval(approvalId, replyTo), askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(replyTo -> new TaskEntity.GetApproval(approvalId, replyTo), askTimeout));
   }
 
   public CompletionStage<TaskEntity.GetReply> get(String taskId) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
-        .ask(TaskEntity.Get::new, askTimeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId)
+        .ask(TaskEntity.Get::new, askTimeout));
   }
 
   /** Completes when the task is COMPLETED, FAILED or CANCELLED, or fails after {@code timeout}. */
   public CompletionStage<TaskEntity.Result> awaitResult(String taskId, Duration timeout) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId).ask(TaskEntity.AwaitResult::new, timeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId).ask(TaskEntity.AwaitResult::new, timeout));
   }
 
   public static String persistenceId(String taskId) {

@@ -835,10 +835,14 @@ public final class TaskEntity
       maxWait = left.isNegative() ? Duration.ZERO : left.compareTo(maxWait) < 0 ? left : maxWait;
     }
     Duration wait = maxWait;
-    context.ask(MatchReply.class, deps.registry(), wait.plus(deps.settings().matchTimeout()),
-        replyTo -> new MarketplaceRegistry.Match(step.capability(), constraints, exclude,
-            state.priority().ordinal(), wait, replyTo),
-        (reply, error) -> new Matched(stepId, attempt, !exclude.isEmpty(), reply));
+    // Not context.ask: its Java form completes through a Scala future whose plain stages start a
+    // thread each on a small machine (see PlainFutures); one per step adds up.
+    var reply = dev.troupe.runtime.PlainFutures.of(
+        org.apache.pekko.actor.typed.javadsl.AskPattern.<MarketplaceRegistry.Command, MatchReply>ask(deps.registry(),
+            replyTo -> new MarketplaceRegistry.Match(step.capability(), constraints, exclude,
+                state.priority().ordinal(), wait, replyTo),
+            wait.plus(deps.settings().matchTimeout()), context.getSystem().scheduler()));
+    context.pipeToSelf(reply, (match, error) -> new Matched(stepId, attempt, !exclude.isEmpty(), match));
   }
 
   private void dispatch(TaskState state, String stepId) {

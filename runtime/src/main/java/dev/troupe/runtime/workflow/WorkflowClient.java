@@ -39,17 +39,17 @@ public final class WorkflowClient {
     if (!problems.isEmpty()) {
       return CompletableFuture.failedFuture(new InvalidWorkflowException(problems));
     }
-    return sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, definition.name())
-        .ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, definition.name())
+        .ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout));
   }
 
   public CompletionStage<WorkflowState> get(String name) {
-    return sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name).ask(WorkflowEntity.Get::new, timeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name).ask(WorkflowEntity.Get::new, timeout));
   }
 
   public CompletionStage<WorkflowEntity.RollbackReply> rollback(String name, int toVersion, AuditActor by) {
-    return sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name)
-        .ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout);
+    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name)
+        .ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout));
   }
 
   /** The definition a new task of {@code name} runs: {@code version}, or the current one. */
@@ -62,7 +62,7 @@ public final class WorkflowClient {
 
   /** The names of all registered workflows, sorted. */
   public CompletionStage<List<String>> names() {
-    return names.get();
+    return dev.troupe.runtime.PlainFutures.of(names.get());
   }
 
   /** The current versions of the workflows that declare a trigger. */
