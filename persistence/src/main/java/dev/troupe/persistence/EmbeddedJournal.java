@@ -31,7 +31,7 @@ public final class EmbeddedJournal {
     // writing. No AUTO_SERVER: a second process on the same files must fail, not share them.
     // WRITE_DELAY=0: by default H2 keeps committed changes in memory for up to a second, so a
     // killed process lost tasks it had already acknowledged; now each commit is written to the file.
-    return "jdbc:h2:file:" + dataDir.resolve("troupe").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+    return "jdbc:h2:file:" + dataDir.resolve("troupe").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;CACHE_SIZE=131072";
   }
 
   public static final String USER = "troupe";
@@ -56,8 +56,20 @@ public final class EmbeddedJournal {
    * index lacks IF NOT EXISTS, which would log an error into H2's trace on each restart.
    */
   public static CompletionStage<Done> createSchema(ActorSystem<?> system) {
-    String script = bundledScript().replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"");
-    return SchemaUtils.applyScript(script, system);
+    return SchemaUtils.applyScript(schemaScript(), system);
+  }
+
+  /**
+   * The bundled H2 script, with two changes. Payloads are {@code VARBINARY}, stored in the row,
+   * not {@code BLOB}: H2 keeps every BLOB in a LOB store of its own, several map entries and a
+   * handle per event, which cost about a tenth of the node's CPU and most of its live heap per
+   * journaled task. The plugin reads and writes both as bytes, so a journal created with BLOB
+   * columns (before this) keeps working as it is.
+   */
+  static String schemaScript() {
+    return bundledScript()
+        .replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
+        .replace(" BLOB", " VARBINARY");
   }
 
   private static String bundledScript() {

@@ -97,6 +97,23 @@ class JournalTamperIT {
   }
 
   @Test
+  void payloadsAreStoredInTheRowNotAsLobs() throws Exception {
+    completedTask("tsk_inline");
+    try (Connection db = h2(); PreparedStatement columns = db.prepareStatement(
+        "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS"
+            + " WHERE COLUMN_NAME IN ('event_payload', 'snapshot_payload') ORDER BY TABLE_NAME")) {
+      var rows = columns.executeQuery();
+      List<String> types = new java.util.ArrayList<>();
+      while (rows.next()) {
+        types.add(rows.getString(1) + "." + rows.getString(2) + " " + rows.getString(3));
+      }
+      // H2 keeps each BLOB in a LOB store of its own (map entries and a handle per event).
+      assertEquals(List.of("event_journal.event_payload BINARY VARYING", "snapshot.snapshot_payload BINARY VARYING"),
+          types);
+    }
+  }
+
+  @Test
   void anUntouchedJournalVerifies() throws Exception {
     assertEquals(VerifyReport.ok(5), verify(completedTask("tsk_untouched")));
   }
