@@ -16,6 +16,16 @@ public final class WorkflowClient {
   private final Duration timeout;
   private final Predicate<String> capabilityKnown;
   private final java.util.function.Supplier<CompletionStage<List<String>>> names;
+  /**
+   * The names, read at most once per {@link #NAMES_FRESH_FOR}: reading them scans every persistence
+   * id in the journal, which grows with history, and the trigger router asks for every batch of
+   * finished tasks. A registration or rollback through this client drops the copy at once; one
+   * made on another node shows here within that time.
+   */
+  private volatile CachedNames cached;
+  static final Duration NAMES_FRESH_FOR = Duration.ofSeconds(5);
+
+  private record CachedNames(long readAtNanos, CompletableFuture<List<String>> names) {}
 
   /**
    * @param names where the names of registered workflows come from (the journal's persistence ids)
@@ -40,7 +50,8 @@ public final class WorkflowClient {
       return CompletableFuture.failedFuture(new InvalidWorkflowException(problems));
     }
     return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, definition.name())
-        .ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout));
+        .<WorkflowEntity.Registered>ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout))
+        .whenComplete((registered, error) -> cached = null);
   }
 
   public CompletionStage<WorkflowState> get(String name) {
@@ -49,7 +60,8 @@ public final class WorkflowClient {
 
   public CompletionStage<WorkflowEntity.RollbackReply> rollback(String name, int toVersion, AuditActor by) {
     return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name)
-        .ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout));
+        .<WorkflowEntity.RollbackReply>ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout))
+        .whenComplete((rolledBack, error) -> cached = null);
   }
 
   /** The definition a new task of {@code name} runs: {@code version}, or the current one. */
@@ -62,7 +74,15 @@ public final class WorkflowClient {
 
   /** The names of all registered workflows, sorted. */
   public CompletionStage<List<String>> names() {
-    return dev.troupe.runtime.PlainFutures.of(names.get());
+    CachedNames copy = cached;
+    long now = System.nanoTime();
+    if (copy != null && now - copy.readAtNanos() < NAMES_FRESH_FOR.toNanos()
+        && !copy.names().isCompletedExceptionally()) {
+      return copy.names();
+    }
+    CompletableFuture<List<String>> fresh = dev.troupe.runtime.PlainFutures.of(names.get());
+    cached = new CachedNames(now, fresh);
+    return fresh;
   }
 
   /** The current versions of the workflows that declare a trigger. */
