@@ -90,6 +90,9 @@ public final class AgentEntity
   /** Capacity may have freed up: start the step held longest, if any. */
   private enum ServeHeld implements Command { INSTANCE }
 
+  /** Write the steps that finished since the last write, together. */
+  private enum FlushFinished implements Command { INSTANCE }
+
   /** How an attempt ended, with what it used and did, as this agent's journal recorded it. */
   public record StepReport(
       String taskId, String stepId, int attempt, String agentId, StepOutcome outcome, Usage usage, long latencyMs,
@@ -134,6 +137,9 @@ public final class AgentEntity
   private final Map<String, Unwritten> unwritten = new HashMap<>();
 
   private record Unwritten(AgentEvent.StepAccepted accepted, String traceId, List<StepActivity> activity) {}
+
+  /** Steps whose code has finished, waiting for the next write of outcomes (see FlushFinished). */
+  private final List<Finished> finishing = new ArrayList<>();
 
 
   private AgentEntity(
@@ -194,6 +200,7 @@ public final class AgentEntity
         .onCommand(CooldownOver.class, this::onCooldownOver)
         .onCommand(SettleInterrupted.class, this::onSettleInterrupted)
         .onCommand(ServeHeld.class, this::onServeHeld)
+        .onCommand(FlushFinished.class, this::onFlushFinished)
         .build();
   }
 
@@ -260,9 +267,13 @@ public final class AgentEntity
     boolean full = running.size() >= maxConcurrent();
     if ((full || !wasHeld && !held.isEmpty()) && held.size() < MAX_HELD) {
       // Wait for a slot, behind the steps that came first.
+      boolean firstHeld = held.isEmpty();
       held.add(step);
       if (!full) {
         context.getSelf().tell(ServeHeld.INSTANCE);
+      } else if (firstHeld) {
+        // The marketplace sent more than this agent can run: tell it (BUSY) before it sends more.
+        advertise(state);
       }
       return Effect().noReply();
     }
@@ -343,39 +354,69 @@ public final class AgentEntity
   }
 
   private ReplyEffect<JournalEntry, AgentState> onFinished(AgentState state, Finished finished) {
-    RunStep step = finished.step();
-    Duration p95 = instance.flatMap(i -> i.definition().offer(step.capability()))
-        .map(offer -> offer.sla().p95Latency()).orElse(Duration.ofDays(1));
-    boolean withinSla = finished.latencyMs() <= p95.toMillis();
-    AgentEvent.StepFinished event = new AgentEvent.StepFinished(step.taskId(), step.stepId(), step.attempt(),
-        step.capability(), finished.outcome(), finished.usage(), finished.latencyMs(), withinSla);
-    boolean countsAgainst = Reputation.credit(finished.outcome(), withinSla) == 0.0;
-    boolean degrade = countsAgainst && state.status() != AgentStatus.DEGRADED
-        && state.consecutiveFailures() + 1 >= deps.settings().degradeAfterFailures();
-    Unwritten pending = unwritten.remove(step.stepId());
-    var batch = deps.chain().after(state.chainHead()).add(audit(step.taskId(), step.traceId()), pending == null
-        ? event
-        : new AgentEvent.StepRan(step.taskId(), step.stepId(), step.attempt(), step.capability(),
-            pending.accepted().input(), pending.activity(), finished.outcome(), finished.usage(),
-            finished.latencyMs(), withinSla));
-    if (degrade) {
-      batch.add(audit(null, null), new AgentEvent.AgentDegraded(
-          (state.consecutiveFailures() + 1) + " failed steps in a row; last: " + describe(finished.outcome())));
+    finishing.add(finished);
+    if (finishing.size() == 1) {
+      context.getSelf().tell(FlushFinished.INSTANCE);
     }
+    return Effect().noReply();
+  }
+
+  /**
+   * Writes every step that finished since the last write, in one persist: while a write is under
+   * way an entity takes no commands, so steps that end meanwhile would otherwise each wait for a
+   * write of their own, and a busy agent would finish at most one step per journal round trip.
+   */
+  private ReplyEffect<JournalEntry, AgentState> onFlushFinished(AgentState state, FlushFinished flush) {
+    if (finishing.isEmpty()) {
+      return Effect().noReply();
+    }
+    List<Finished> done = List.copyOf(finishing);
+    finishing.clear();
+    Duration halfLife = deps.settings().reputationHalfLife();
+    AuditChain.Batch batch = deps.chain().after(state.chainHead());
+    AgentState folded = state;
+    boolean degraded = false;
+    for (Finished finished : done) {
+      RunStep step = finished.step();
+      Duration p95 = instance.flatMap(i -> i.definition().offer(step.capability()))
+          .map(offer -> offer.sla().p95Latency()).orElse(Duration.ofDays(1));
+      boolean withinSla = finished.latencyMs() <= p95.toMillis();
+      Unwritten pending = unwritten.remove(step.stepId());
+      AgentEvent event = pending == null
+          ? new AgentEvent.StepFinished(step.taskId(), step.stepId(), step.attempt(), step.capability(),
+              finished.outcome(), finished.usage(), finished.latencyMs(), withinSla)
+          : new AgentEvent.StepRan(step.taskId(), step.stepId(), step.attempt(), step.capability(),
+              pending.accepted().input(), pending.activity(), finished.outcome(), finished.usage(),
+              finished.latencyMs(), withinSla);
+      boolean countsAgainst = Reputation.credit(finished.outcome(), withinSla) == 0.0;
+      boolean degrade = countsAgainst && folded.status() != AgentStatus.DEGRADED
+          && folded.consecutiveFailures() + 1 >= deps.settings().degradeAfterFailures();
+      folded = folded.apply(last(batch.add(audit(step.taskId(), step.traceId()), event)), halfLife);
+      if (degrade) {
+        folded = folded.apply(last(batch.add(audit(null, null), new AgentEvent.AgentDegraded(
+            folded.consecutiveFailures() + " failed steps in a row; last: " + describe(finished.outcome())))),
+            halfLife);
+        degraded = true;
+      }
+    }
+    boolean withdrew = degraded;
     return Effect().persist(batch.entries())
         .thenRun(s -> {
-          List<ActorRef<StepReport>> waiters = running.remove(step.stepId());
-          List<StepActivity> activity = s.finishedStep(step.stepId()).map(AgentState.FinishedStep::activity)
-              .orElse(List.of());
-          StepReport report = report(step, finished.outcome(), finished.usage(), finished.latencyMs(), activity);
-          if (waiters != null) {
-            waiters.forEach(waiter -> waiter.tell(report));
+          for (Finished finished : done) {
+            RunStep step = finished.step();
+            List<ActorRef<StepReport>> waiters = running.remove(step.stepId());
+            List<StepActivity> activity = s.finishedStep(step.stepId()).map(AgentState.FinishedStep::activity)
+                .orElse(List.of());
+            StepReport report = report(step, finished.outcome(), finished.usage(), finished.latencyMs(), activity);
+            if (waiters != null) {
+              waiters.forEach(waiter -> waiter.tell(report));
+            }
+            deps.localSteps().finished(agentId, step.stepId());
           }
-          deps.localSteps().finished(agentId, step.stepId());
           if (!held.isEmpty()) {
             context.getSelf().tell(ServeHeld.INSTANCE);
           }
-          if (degrade) {
+          if (withdrew) {
             context.getLog().warn("Agent {} withdraws for {}: {} failed steps in a row", agentId,
                 deps.settings().degradedCooldown(), s.consecutiveFailures());
             timers.startSingleTimer(CooldownOver.INSTANCE, CooldownOver.INSTANCE, deps.settings().degradedCooldown());
@@ -383,6 +424,11 @@ public final class AgentEntity
           advertise(s);
         })
         .thenNoReply();
+  }
+
+  private static JournalEntry last(AuditChain.Batch batch) {
+    List<JournalEntry> entries = batch.entries();
+    return entries.get(entries.size() - 1);
   }
 
   private ReplyEffect<JournalEntry, AgentState> onCooldownOver(AgentState state, CooldownOver over) {
@@ -481,7 +527,8 @@ public final class AgentEntity
     }
     AgentDefinition d = instance.get().definition();
     deps.marketplace().tell(Topic.publish(new MarketplaceRegistry.Advertise(new Advertisement(agentId, d.type(),
-        d.role(), d.capabilities(), status(state), running.size(), d.limits().maxConcurrentSteps(), state.completed(),
+        d.role(), d.capabilities(), status(state), running.size() + held.size(), d.limits().maxConcurrentSteps(),
+        state.completed(),
         state.failed(), state.reputationScore(deps.clock().instant(), deps.settings().reputationHalfLife()),
         deps.clock().instant()))));
   }
