@@ -84,6 +84,13 @@ final class TaskRoutes extends AllDirectives {
         return complete(Problems.badRequest(
             "Idempotency-Key: must be 1..200 visible ASCII characters", INSTANCE));
       }
+      if (idempotencyKey.isEmpty()) {
+        // Under load, say so before reading and validating the body: the answer is the same.
+        Optional<String> overloaded = runtime.intake().refusal(principal.tenant());
+        if (overloaded.isPresent()) {
+          return complete(tooMany(overloaded.get()));
+        }
+      }
       String traceId = TraceIds.fromHeaderOrNew(request.getHeader("traceparent").map(h -> h.value()));
       return extractStrictEntity(http.requestTimeout(), http.maxBodyBytes(), entity -> {
         JsonNode body;

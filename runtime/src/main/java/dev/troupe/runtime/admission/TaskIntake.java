@@ -49,10 +49,7 @@ public final class TaskIntake {
    */
   public CompletionStage<Outcome> submit(
       String taskId, TaskRequest request, AuditActor by, String traceId, boolean repeatable) {
-    long now = nanoTime.getAsLong();
-    var load = new AdmissionControl.Load(directory.inFlight(), directory.inFlight(request.tenant()), pending.count(),
-        pending.oldestWait(now));
-    var refusal = AdmissionControl.refusal(request.tenant(), load, limits);
+    var refusal = refusal(request.tenant());
     if (refusal.isEmpty()) {
       return write(taskId, request, by, traceId);
     }
@@ -62,6 +59,17 @@ public final class TaskIntake {
     }
     return tasks.get(taskId).thenCompose(found -> found instanceof TaskEntity.Found
         ? write(taskId, request, by, traceId) : CompletableFuture.completedFuture(overloaded));
+  }
+
+  /**
+   * Why a new task of {@code tenant} would be refused now, if it would. Cheap: a caller under
+   * load can answer 429 before it reads and validates the request.
+   */
+  public java.util.Optional<String> refusal(String tenant) {
+    long now = nanoTime.getAsLong();
+    var load = new AdmissionControl.Load(directory.inFlight(), directory.inFlight(tenant), pending.count(),
+        pending.oldestWait(now));
+    return AdmissionControl.refusal(tenant, load, limits);
   }
 
   /** Submissions waiting for their journal write now. */
