@@ -12,6 +12,7 @@ import dev.troupe.runtime.model.ModelRequest;
 import dev.troupe.runtime.model.ModelTimeoutException;
 import dev.troupe.runtime.tool.Tool;
 import dev.troupe.runtime.tool.ToolCall;
+import dev.troupe.runtime.tool.ToolRunner;
 import dev.troupe.runtime.tool.ToolException;
 import dev.troupe.runtime.tool.ToolRegistry;
 import dev.troupe.runtime.tool.ToolSpec;
@@ -387,29 +388,19 @@ public final class StepSession implements StepContext {
           : recorder.persist(intent(name, key, input));
       String success = interrupted ? "reconciled" : "ok";
       ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, key, input);
-      return intended.thenCompose(journaled -> {
-        Instant start = clock.instant();
-        CompletableFuture<JsonNode> result = CompletableFuture
-            .supplyAsync(() -> tool.get().call(call), executor)
-            .thenCompose(stage -> stage)
-            .toCompletableFuture()
-            .orTimeout(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        return result.handle((output, error) -> {
-          long latency = millisSince(start);
-          usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
-          if (error == null) {
-            recordTool(new ToolCalled(request.stepId(), name, key, input, output, latency, success, null));
-            return output;
-          }
-          Throwable cause = unwrap(error);
-          boolean timedOut = cause instanceof TimeoutException;
-          String why = timedOut ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
-          recordTool(new ToolCalled(request.stepId(), name, key, input, null, latency,
-              timedOut ? "timeout" : "failed", why));
-          throw new CompletionException(new ToolException(
-              timedOut ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
-        });
-      });
+      return intended.thenCompose(journaled -> ToolRunner.run(tool.get(), call, executor).thenApply(ran -> {
+        usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
+        if (ran.ok()) {
+          recordTool(new ToolCalled(request.stepId(), name, key, input, ran.output(), ran.latencyMs(), success, null));
+          return ran.output();
+        }
+        Throwable cause = unwrap(ran.failure());
+        String why = ran.timedOut() ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
+        recordTool(new ToolCalled(request.stepId(), name, key, input, null, ran.latencyMs(),
+            ran.timedOut() ? "timeout" : "failed", why));
+        throw new CompletionException(new ToolException(
+            ran.timedOut() ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
+      }));
     }
 
     private CompletionStage<JsonNode> refuse(

@@ -28,6 +28,7 @@ import dev.troupe.runtime.task.TaskEvent.TaskFailed;
 import dev.troupe.runtime.task.TaskEvent.TaskSubmitted;
 import dev.troupe.runtime.tool.Tool;
 import dev.troupe.runtime.tool.ToolCall;
+import dev.troupe.runtime.tool.ToolRunner;
 import dev.troupe.runtime.tool.ToolSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -785,26 +786,18 @@ public final class TaskEntity
     }
     ToolCall call = new ToolCall(taskId, approval.stepId(), approval.agentId(), approval.approvalId(),
         approval.input());
-    long started = System.nanoTime();
-    java.util.concurrent.CompletableFuture<JsonNode> result = java.util.concurrent.CompletableFuture
-        .supplyAsync(() -> tool.get().call(call), deps.toolExecutor())
-        .thenCompose(stage -> stage)
-        .toCompletableFuture()
-        .orTimeout(spec.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     String success = interrupted ? "reconciled" : "ok";
-    context.pipeToSelf(result, (output, error) -> {
-      long latency = Duration.ofNanos(System.nanoTime() - started).toMillis();
-      if (error == null) {
-        return new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), output, success, null,
-            latency);
+    context.pipeToSelf(ToolRunner.run(tool.get(), call, deps.toolExecutor()), (ran, error) -> {
+      if (ran != null && ran.ok()) {
+        return new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), ran.output(), success,
+            null, ran.latencyMs());
       }
-      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-          ? error.getCause() : error;
-      boolean timedOut = cause instanceof java.util.concurrent.TimeoutException;
+      Throwable cause = ran == null ? error : ran.failure();
+      boolean timedOut = ran != null && ran.timedOut();
       return new ActionFinished(approval.approvalId(), approval.stepId(), approval.attempt(), null,
           timedOut ? "timeout" : "failed",
           timedOut ? "did not answer within " + spec.timeout() : "failed: " + (cause.getMessage() == null
-              ? cause.getClass().getSimpleName() : cause.getMessage()), latency);
+              ? cause.getClass().getSimpleName() : cause.getMessage()), ran == null ? 0 : ran.latencyMs());
     });
   }
 
