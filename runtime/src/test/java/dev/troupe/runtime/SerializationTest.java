@@ -128,7 +128,7 @@ class SerializationTest {
           new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),
           new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
           new AgentEvent.DecisionNoted("t.main", "because")),
-          StepOutcome.completed(JSON, 0.9), USAGE, 10, true),
+          StepOutcome.completed(JSON, 0.9), USAGE, 10, true, AT),
       new AgentEvent.AgentDegraded("5 failures"),
       new AgentEvent.AgentRestored("cool-down over"),
       new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),

@@ -125,21 +125,30 @@ public final class AgentEntity
    * trails by an advertisement): held in arrival order, not journaled, and started as slots free
    * up. A busy agent is not a failed attempt. Lost on a restart, when the task redelivers them.
    */
-  private final java.util.ArrayDeque<RunStep> held = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<Held> held = new java.util.ArrayDeque<>();
+
+  private record Held(RunStep step, Instant since) {}
   /** Beyond this many held steps the agent refuses, as before there was a hold. */
   static final int MAX_HELD = 1_000;
   /**
    * Running steps whose acceptance is not journaled yet, with the activity they recorded so far:
    * one write at the end ({@link AgentEvent.StepRan}) covers them, unless something in the step
    * must be journaled before it goes on (a tool call's intent, a note), which writes them first.
-   * A restart loses them with the step itself, which the task then redelivers.
+   * A node restart loses them with the step itself, which the task then redelivers; a restart in
+   * place after a failed write keeps them, and the steps still running finish as usual.
    */
   private final Map<String, Unwritten> unwritten = new HashMap<>();
 
-  private record Unwritten(AgentEvent.StepAccepted accepted, String traceId, List<StepActivity> activity) {}
+  private record Unwritten(AgentEvent.StepAccepted accepted, String traceId, Instant acceptedAt,
+      List<StepActivity> activity) {}
 
   /** Steps whose code has finished, waiting for the next write of outcomes (see FlushFinished). */
   private final List<Finished> finishing = new ArrayList<>();
+  /**
+   * The outcomes being written now. A failed write restarts the entity in place (these fields
+   * survive it), so after recovery they are written again instead of leaving their slots taken.
+   */
+  private final List<Finished> flushing = new ArrayList<>();
 
 
   private AgentEntity(
@@ -234,7 +243,20 @@ public final class AgentEntity
     if (held.isEmpty() || running.size() >= maxConcurrent()) {
       return Effect().noReply();
     }
-    return runStep(state, held.poll(), true);
+    Held next = held.poll();
+    if (!held.isEmpty()) {
+      // The step taken may not start (answered from the journal, joined to a running one,
+      // refused): the next one must not wait for a step to finish that never started.
+      context.getSelf().tell(ServeHeld.INSTANCE);
+    }
+    if (Duration.between(next.since(), deps.clock().instant()).compareTo(deps.stepTimeout()) > 0) {
+      // Its task has given up on this attempt and retried it: running it now would only repeat it.
+      next.step().replyTo().tell(report(next.step(), StepOutcome.retryable("agent " + agentId
+          + " held the step for longer than the step timeout (" + deps.stepTimeout() + ") waiting for a slot"),
+          Usage.NONE, 0, List.of()));
+      return Effect().noReply();
+    }
+    return runStep(state, next.step(), true);
   }
 
   private int maxConcurrent() {
@@ -268,7 +290,7 @@ public final class AgentEntity
     if ((full || !wasHeld && !held.isEmpty()) && held.size() < MAX_HELD) {
       // Wait for a slot, behind the steps that came first.
       boolean firstHeld = held.isEmpty();
-      held.add(step);
+      held.add(new Held(step, deps.clock().instant()));
       if (!full) {
         context.getSelf().tell(ServeHeld.INSTANCE);
       } else if (firstHeld) {
@@ -294,7 +316,7 @@ public final class AgentEntity
     Optional<AgentEvent.AgentConfigured> configured = configurationChange(state);
     if (configured.isEmpty()) {
       // No write before the step runs: its acceptance goes to the journal with its outcome.
-      unwritten.put(step.stepId(), new Unwritten(accepted, step.traceId(), new ArrayList<>()));
+      unwritten.put(step.stepId(), new Unwritten(accepted, step.traceId(), now, new ArrayList<>()));
       start(state, step);
       serveHeldIfRoom();
       return Effect().noReply();
@@ -372,6 +394,8 @@ public final class AgentEntity
     }
     List<Finished> done = List.copyOf(finishing);
     finishing.clear();
+    flushing.clear();
+    flushing.addAll(done);
     Duration halfLife = deps.settings().reputationHalfLife();
     AuditChain.Batch batch = deps.chain().after(state.chainHead());
     AgentState folded = state;
@@ -381,13 +405,13 @@ public final class AgentEntity
       Duration p95 = instance.flatMap(i -> i.definition().offer(step.capability()))
           .map(offer -> offer.sla().p95Latency()).orElse(Duration.ofDays(1));
       boolean withinSla = finished.latencyMs() <= p95.toMillis();
-      Unwritten pending = unwritten.remove(step.stepId());
+      Unwritten pending = unwritten.get(step.stepId());
       AgentEvent event = pending == null
           ? new AgentEvent.StepFinished(step.taskId(), step.stepId(), step.attempt(), step.capability(),
               finished.outcome(), finished.usage(), finished.latencyMs(), withinSla)
           : new AgentEvent.StepRan(step.taskId(), step.stepId(), step.attempt(), step.capability(),
               pending.accepted().input(), pending.activity(), finished.outcome(), finished.usage(),
-              finished.latencyMs(), withinSla);
+              finished.latencyMs(), withinSla, pending.acceptedAt());
       boolean countsAgainst = Reputation.credit(finished.outcome(), withinSla) == 0.0;
       boolean degrade = countsAgainst && folded.status() != AgentStatus.DEGRADED
           && folded.consecutiveFailures() + 1 >= deps.settings().degradeAfterFailures();
@@ -402,8 +426,10 @@ public final class AgentEntity
     boolean withdrew = degraded;
     return Effect().persist(batch.entries())
         .thenRun(s -> {
+          flushing.clear();
           for (Finished finished : done) {
             RunStep step = finished.step();
+            unwritten.remove(step.stepId());
             List<ActorRef<StepReport>> waiters = running.remove(step.stepId());
             List<StepActivity> activity = s.finishedStep(step.stepId()).map(AgentState.FinishedStep::activity)
                 .orElse(List.of());
@@ -467,6 +493,11 @@ public final class AgentEntity
   // ---- effects ----
 
   private void onRecovered(AgentState state) {
+    if (!flushing.isEmpty()) {
+      finishing.addAll(0, flushing);
+      flushing.clear();
+      context.getSelf().tell(FlushFinished.INSTANCE);
+    }
     if (!state.inFlight().isEmpty()) {
       timers.startSingleTimer(SettleInterrupted.INSTANCE, SettleInterrupted.INSTANCE,
           deps.stepTimeout().plusSeconds(1));

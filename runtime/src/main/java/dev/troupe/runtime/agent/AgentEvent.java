@@ -51,7 +51,7 @@ public sealed interface AgentEvent extends DomainEvent {
    */
   record StepRan(
       String taskId, String stepId, int attempt, String capability, JsonNode input, List<StepActivity> activity,
-      StepOutcome outcome, Usage usage, long latencyMs, boolean withinSla)
+      StepOutcome outcome, Usage usage, long latencyMs, boolean withinSla, java.time.Instant acceptedAt)
       implements AgentEvent {
     public StepRan {
       activity = activity == null ? List.of() : List.copyOf(activity);

@@ -183,8 +183,9 @@ public record AgentState(
       return finish(e, at, halfLife);
     }
     if (event instanceof AgentEvent.StepRan e) {
+      // Taken when it started (the rate limit counts from then), written when it ended.
       AgentState next = fold(new AgentEvent.StepAccepted(e.taskId(), e.stepId(), e.attempt(), e.capability(),
-          e.input()), at, traceId, halfLife);
+          e.input()), e.acceptedAt() == null ? at : e.acceptedAt(), traceId, halfLife);
       for (StepActivity activity : e.activity()) {
         next = next.fold(activity, at, traceId, halfLife);
       }

@@ -272,8 +272,10 @@ public final class StepSession implements StepContext {
       long inputTokens = (modelRequest.system().length() + modelRequest.prompt().length() + 3) / 4;
       long tokens = inputTokens + modelRequest.maxOutputTokens();
       BigDecimal cost = delegate.pricing().costOf(inputTokens, modelRequest.maxOutputTokens());
+      // On the agent's executor: the reservation is answered on the task entity's thread, and the
+      // agent's code that follows must not run there.
       return guards.budgets().reserve(request.taskId(), request.stepId(), key, tokens, cost)
-          .thenCompose(decision -> {
+          .thenComposeAsync(decision -> {
             if (!decision.granted()) {
               return stop("BUDGET_EXCEEDED: " + decision.reason());
             }
@@ -284,7 +286,7 @@ public final class StepSession implements StepContext {
                   reply != null ? reply.inputTokens() + reply.outputTokens() : timedOut ? tokens : 0,
                   reply != null ? reply.costUsd() : timedOut ? cost : BigDecimal.ZERO);
             });
-          });
+          }, executor);
     }
 
     /** Not called: the step fails for good, and the journal says why. */

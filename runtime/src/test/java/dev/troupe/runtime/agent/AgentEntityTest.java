@@ -209,8 +209,29 @@ class AgentEntityTest {
         Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(200), snapshotEvery, 50, 3, List.of(), Duration.ofSeconds(10));
     return new AgentDependencies(catalog, models, tools, AGENT_THREADS, topic, Delegator.NONE, settings, stepTimeout,
         new SupervisionSettings(Duration.ofMillis(50), Duration.ofMillis(200), 0.0), new AuditChain(HASHER),
-        Clock.systemUTC(), budgets, redactor, new dev.troupe.runtime.agent.LocalSteps());
+        clock, budgets, redactor, new dev.troupe.runtime.agent.LocalSteps());
   }
+
+  /** The agents' clock; a test may move it on. */
+  private final java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private final Clock clock = new Clock() {
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      java.time.Instant fixed = now.get();
+      return fixed == null ? java.time.Instant.now() : fixed;
+    }
+  };
 
   /** What the budgeted steps of these tests may reserve; unlimited unless a test says otherwise. */
   private dev.troupe.runtime.agent.Budgets budgets = dev.troupe.runtime.agent.Budgets.UNLIMITED;
@@ -405,8 +426,10 @@ class AgentEntityTest {
     TestProbe<AgentEntity.StepReport> lost = kit.createTestProbe();
     agent.tell(new AgentEntity.RunStep("task-1", "s2", 1, "test.work", JsonNodeFactory.instance.objectNode(), "",
         List.of(), Map.of(), "default", "t", lost.ref()));
-    lost.expectNoMessage(Duration.ofMillis(300));
-    assertEquals(2, runs.get(), "s2 ran; its outcome was never journaled nor reported");
+    // After the restart in place the outcome is written again, and reported.
+    assertInstanceOf(StepOutcome.Completed.class,
+        lost.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome());
+    assertEquals(2, runs.get(), "s2 ran once");
     AgentEntity.StepReport again = run(agent, "s1", 1, "model");
     assertEquals(first.outcome(), again.outcome());
     assertEquals(first.activity(), again.activity(), "the activity comes back from the journal too");
@@ -420,7 +443,7 @@ class AgentEntityTest {
     TestProbe<AgentEntity.AgentView> view = kit.createTestProbe();
     reborn.tell(new AgentEntity.GetStatus(view.ref()));
     AgentEntity.AgentView status = view.expectMessageClass(AgentEntity.AgentView.class);
-    assertEquals(1, status.completed());
+    assertEquals(2, status.completed(), "s1, and s2 whose outcome was written again after the failed write");
     assertEquals(1, status.notes());
     // A new attempt of the same step is new work.
     assertInstanceOf(StepOutcome.Completed.class, run(reborn, "s1", 2, "ok").outcome());
@@ -459,6 +482,52 @@ class AgentEntityTest {
         .toList();
     assertEquals(List.of("s1", "s2"), steps);
     assertFalse(journalTypes(id).contains("StepRefused"), journalTypes(id).toString());
+  }
+
+  private static TestProbe<AgentEntity.StepReport> send(ActorRef<AgentEntity.Command> agent, String stepId,
+      String mode) {
+    TestProbe<AgentEntity.StepReport> probe = kit.createTestProbe();
+    agent.tell(new AgentEntity.RunStep("task-1", stepId, 1, "test.work",
+        JsonNodeFactory.instance.objectNode().put("mode", mode), "", List.of(), Map.of(), "default", "t",
+        probe.ref()));
+    return probe;
+  }
+
+  @Test
+  void aHeldStepThatDoesNotStartDoesNotStallTheStepsBehindIt() {
+    var agent = spawn(type + "-1", deps(agent(new AgentLimits(1, 600, new BigDecimal("10")))));
+    TestProbe<AgentEntity.StepReport> first = send(agent, "s1", "gate");
+    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.BUSY);
+    // s2 twice (a redelivery), then s3: all held. The second s2 is answered from the journal
+    // once the first has run, and must not leave s3 waiting for a slot that is free.
+    TestProbe<AgentEntity.StepReport> second = send(agent, "s2", "ok");
+    TestProbe<AgentEntity.StepReport> again = send(agent, "s2", "ok");
+    TestProbe<AgentEntity.StepReport> third = send(agent, "s3", "ok");
+    gate.complete(StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("done", true), 1.0));
+    for (TestProbe<AgentEntity.StepReport> probe : List.of(first, second, again, third)) {
+      assertInstanceOf(StepOutcome.Completed.class,
+          probe.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome());
+    }
+    assertEquals(3, runs.get(), "s2 ran once");
+  }
+
+  @Test
+  void aStepHeldLongerThanTheStepTimeoutIsNotRunLate() {
+    String id = type + "-1";
+    var agent = spawn(id, deps(agent(new AgentLimits(1, 600, new BigDecimal("10")))));
+    TestProbe<AgentEntity.StepReport> first = send(agent, "s1", "gate");
+    awaitAdvertisement(ad -> ad.advertisement().status() == AgentStatus.BUSY);
+    now.set(java.time.Instant.now());
+    TestProbe<AgentEntity.StepReport> held = send(agent, "s2", "ok");
+    held.expectNoMessage(Duration.ofMillis(100));
+    // By the agent's clock, s2 has waited longer than the step timeout (2 s) when its slot frees up.
+    now.set(now.get().plusSeconds(3));
+    gate.complete(StepOutcome.completed(JsonNodeFactory.instance.objectNode().put("done", true), 1.0));
+    first.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5));
+    StepOutcome late = held.expectMessageClass(AgentEntity.StepReport.class, Duration.ofSeconds(5)).outcome();
+    assertEquals(StepOutcome.retryable("agent " + id + " held the step for longer than the step timeout (PT2S)"
+        + " waiting for a slot"), late);
+    assertEquals(1, runs.get(), "its task has moved on: the step held too long never ran");
   }
 
   @Test
