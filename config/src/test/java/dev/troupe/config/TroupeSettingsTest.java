@@ -35,6 +35,13 @@ class TroupeSettingsTest {
   }
 
   @Test
+  void moreWriteTransactionsThanConnectionsIsRefusedNamingTheKey() {
+    assertEquals("troupe.journal.write-parallelism: must not exceed max-connections (8), was 9",
+        failure("troupe.journal.write-parallelism = 9"));
+    assertEquals(1, settings("").journal().writeParallelism());
+  }
+
+  @Test
   void portOutOfRangeNamesTheKeyAndTheValue() {
     assertEquals("troupe.http.port: must be 1..65535, was 70000", failure("troupe.http.port = 70000"));
   }

@@ -439,9 +439,7 @@ public final class AgentEntity
             }
             deps.localSteps().finished(agentId, step.stepId());
           }
-          if (!held.isEmpty()) {
-            context.getSelf().tell(ServeHeld.INSTANCE);
-          }
+          serveHeldIfRoom();
           if (withdrew) {
             context.getLog().warn("Agent {} withdraws for {}: {} failed steps in a row", agentId,
                 deps.settings().degradedCooldown(), s.consecutiveFailures());

@@ -367,7 +367,8 @@ public final class TaskEntity
       return Effect().none().thenRun(s -> requestMatch(s, matched.stepId(), matched.attempt(), false)).thenNoReply();
     }
     String reason = matched.reply() == null
-        ? "the marketplace did not answer within " + deps.settings().matchTimeout()
+        ? "the marketplace did not answer within the step's wait for a free agent plus "
+            + deps.settings().matchTimeout()
         : MatchReply.describe(matched.reply());
     // No agent took this attempt; it counts, so a capability nobody offers cannot retry forever.
     return onAttemptFailed(state, step.get().asAttempt(matched.attempt()), null, reason, true, Usage.NONE, 0,
@@ -822,12 +823,8 @@ public final class TaskEntity
     MatchConstraints constraints = new MatchConstraints(state.budget().maxCostUsd(), state.deadline());
     // Busy agents are not a failure: the step waits in the capability's line for as long as an
     // attempt may run (and no longer than the task's deadline allows).
-    Duration maxWait = stepTimeout(state, step);
-    if (state.deadline() != null) {
-      Duration left = Duration.between(deps.clock().instant(), state.createdAt().plus(state.deadline()));
-      maxWait = left.isNegative() ? Duration.ZERO : left.compareTo(maxWait) < 0 ? left : maxWait;
-    }
-    Duration wait = maxWait;
+    Duration stepTimeout = stepTimeout(state, step);
+    Duration wait = timeLeft(state).filter(left -> left.compareTo(stepTimeout) < 0).orElse(stepTimeout);
     // Not context.ask: its Java form completes through a Scala future whose plain stages start a
     // thread each on a small machine (see PlainFutures); one per step adds up.
     var reply = dev.troupe.runtime.PlainFutures.of(
@@ -917,12 +914,20 @@ public final class TaskEntity
   }
 
   private void scheduleDeadline(TaskState state) {
-    if (state.deadline() == null || state.status().isFinal()) {
+    if (state.status().isFinal()) {
       return;
     }
+    timeLeft(state).ifPresent(left ->
+        timers.startSingleTimer(DeadlineReached.INSTANCE, DeadlineReached.INSTANCE, left));
+  }
+
+  /** How long until the task's deadline (zero once it has passed); empty without a deadline. */
+  private Optional<Duration> timeLeft(TaskState state) {
+    if (state.deadline() == null) {
+      return Optional.empty();
+    }
     Duration left = Duration.between(deps.clock().instant(), state.createdAt().plus(state.deadline()));
-    timers.startSingleTimer(DeadlineReached.INSTANCE, DeadlineReached.INSTANCE,
-        left.isNegative() ? Duration.ZERO : left);
+    return Optional.of(left.isNegative() ? Duration.ZERO : left);
   }
 
   private void scheduleRetry(String stepId, int failedAttempt) {
