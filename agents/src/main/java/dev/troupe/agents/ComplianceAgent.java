@@ -3,17 +3,16 @@ package dev.troupe.agents;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.troupe.runtime.agent.Agent;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.StepContext;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.ModelRequest;
+import dev.troupe.sdk.StepContext;
+import dev.troupe.sdk.StepOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**

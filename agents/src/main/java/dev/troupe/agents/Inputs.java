@@ -10,7 +10,7 @@ final class Inputs {
   private Inputs() {}
 
   /** A bad input: the step fails permanently with this message (it need not be caught). */
-  static final class Invalid extends dev.troupe.runtime.agent.InvalidInputException {
+  static final class Invalid extends dev.troupe.sdk.InvalidInputException {
     private static final long serialVersionUID = 1L;
 
     Invalid(String message) {

@@ -1,8 +1,8 @@
 package dev.troupe.agents;
 
-import dev.troupe.runtime.model.ModelClient;
-import dev.troupe.runtime.model.ModelReply;
-import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.sdk.ModelClient;
+import dev.troupe.sdk.ModelReply;
+import dev.troupe.sdk.ModelRequest;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.testkit.AgentTestKit;
 import dev.troupe.runtime.workflow.SubtaskPlan;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.testkit.AgentTestKit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -25,7 +25,7 @@ class BuiltInsTest {
         .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString())))));
   }
 
-  private static AgentCatalog catalog(dev.troupe.runtime.TroupeComponents components) {
+  private static AgentCatalog catalog(dev.troupe.sdk.TroupeComponents components) {
     return new AgentCatalog(components.agents(), new ToolRegistry(components.tools()), components.models());
   }
 
@@ -51,7 +51,7 @@ class BuiltInsTest {
     assertEquals("troupe.agents.registrations.0.class: no class com.acme.Missing on the classpath",
         assertThrows(SettingsException.class, () -> BuiltIns.components(settings(
             "troupe.agents.registrations = [ { class = \"com.acme.Missing\" } ]"))).getMessage());
-    assertEquals("troupe.agents.registrations.0.class: java.lang.String does not implement dev.troupe.runtime.agent.Agent",
+    assertEquals("troupe.agents.registrations.0.class: java.lang.String does not implement dev.troupe.sdk.Agent",
         assertThrows(SettingsException.class, () -> BuiltIns.components(settings(
             "troupe.agents.registrations = [ { class = \"java.lang.String\" } ]"))).getMessage());
     assertEquals("troupe.agents.registrations.0.instances: must be 1..64, was 0",

@@ -2,8 +2,8 @@ package dev.troupe.agents;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.troupe.runtime.model.ModelReply;
-import dev.troupe.runtime.model.ModelRequest;
+import dev.troupe.sdk.ModelReply;
+import dev.troupe.sdk.ModelRequest;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
 

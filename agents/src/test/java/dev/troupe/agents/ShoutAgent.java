@@ -1,10 +1,10 @@
 package dev.troupe.agents;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.troupe.runtime.agent.Agent;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.StepContext;
-import dev.troupe.runtime.agent.StepOutcome;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.StepContext;
+import dev.troupe.sdk.StepOutcome;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;

@@ -2,9 +2,9 @@ package dev.troupe.agents;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.troupe.runtime.tool.Tool;
-import dev.troupe.runtime.tool.ToolCall;
-import dev.troupe.runtime.tool.ToolSpec;
+import dev.troupe.sdk.Tool;
+import dev.troupe.sdk.ToolCall;
+import dev.troupe.sdk.ToolSpec;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

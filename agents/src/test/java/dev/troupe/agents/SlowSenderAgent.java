@@ -2,10 +2,10 @@ package dev.troupe.agents;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.troupe.runtime.agent.Agent;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.StepContext;
-import dev.troupe.runtime.agent.StepOutcome;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.StepContext;
+import dev.troupe.sdk.StepOutcome;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.testkit.AgentTestKit;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.testkit.AgentTestKit;
 import org.junit.jupiter.api.Test;
 
 class SummarizerAgentTest {

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.troupe.runtime.tool.ToolCall;
 import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.sdk.ToolCall;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -2,9 +2,9 @@ package dev.troupe.http;
 
 import dev.troupe.runtime.TroupeRuntime;
 import dev.troupe.runtime.agent.AgentCatalog;
-import dev.troupe.runtime.agent.CapabilityOffer;
 import dev.troupe.runtime.market.Advertisement;
 import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.sdk.CapabilityOffer;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;

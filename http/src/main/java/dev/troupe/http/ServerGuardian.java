@@ -5,7 +5,7 @@ import dev.troupe.http.auth.ApiKeys;
 import dev.troupe.http.auth.KeyFeed;
 import dev.troupe.http.auth.KeyRing;
 import dev.troupe.runtime.TroupeRuntime;
-import dev.troupe.runtime.TroupeComponents;
+import dev.troupe.sdk.TroupeComponents;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.ApiKeys;
 import dev.troupe.runtime.TroupeRuntime;
-import dev.troupe.runtime.TroupeComponents;
+import dev.troupe.sdk.TroupeComponents;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;

@@ -2,11 +2,11 @@ package dev.troupe.http;
 
 import com.typesafe.config.Config;
 import dev.troupe.agents.BuiltIns;
-import dev.troupe.runtime.TroupeComponents;
 import dev.troupe.config.SettingsException;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.AdminKeyBootstrap;
 import dev.troupe.http.auth.ApiKeys;
+import dev.troupe.sdk.TroupeComponents;
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
 

@@ -3,57 +3,37 @@ package dev.troupe.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.config.TroupeSettings;
-import dev.troupe.persistence.AuditChain;
 import dev.troupe.persistence.EmbeddedJournal;
 import dev.troupe.persistence.JournalAudit;
 import dev.troupe.runtime.agent.AgentCatalog;
-import dev.troupe.runtime.agent.AgentDependencies;
-import dev.troupe.runtime.agent.AgentEntity;
-import dev.troupe.runtime.market.MarketplaceRegistry;
-import dev.troupe.runtime.task.TaskClient;
-import dev.troupe.runtime.task.TaskBudgets;
-import dev.troupe.runtime.guard.Redactor;
-import dev.troupe.runtime.agent.LocalSteps;
-import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
+import dev.troupe.runtime.guard.Redactor;
+import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.metrics.TaskMetrics;
-import dev.troupe.runtime.workflow.ExternalEvents;
-import dev.troupe.runtime.task.ChildWorkflows;
-import dev.troupe.runtime.task.TaskDelegator;
-import dev.troupe.runtime.task.TaskDependencies;
-import dev.troupe.runtime.task.TaskEntity;
+import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.runtime.workflow.ExternalEvents;
 import dev.troupe.runtime.workflow.WorkflowClient;
-import dev.troupe.runtime.workflow.WorkflowEntity;
-import dev.troupe.runtime.workflow.TriggerRouter;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.ClusterSingleton;
-import org.apache.pekko.cluster.typed.SingletonActor;
-import org.apache.pekko.stream.javadsl.Sink;
+import dev.troupe.sdk.TroupeComponents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import java.util.concurrent.TimeUnit;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.pubsub.Topic;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
 /**
  * A started Troupe node: the journal ready, the node Up in its cluster, the marketplace running,
@@ -75,19 +55,17 @@ public final class TroupeRuntime {
   private final TaskMetrics metrics;
   private final dev.troupe.runtime.admission.TaskIntake intake;
 
-  private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, TaskClient tasks, JournalAudit audit,
-      ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, WorkflowClient workflows,
-      TaskDirectory directory, TaskMetrics metrics, Redactor redactor) {
-    this.metrics = metrics;
-    this.workflows = workflows;
-    this.directory = directory;
-    this.redactor = redactor;
+  private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, JournalAudit audit, RuntimeGuardian.Parts parts) {
     this.settings = settings;
     this.catalog = catalog;
-    this.tasks = tasks;
     this.audit = audit;
-    this.registry = registry;
-    this.sharding = sharding;
+    this.tasks = parts.tasks();
+    this.registry = parts.registry();
+    this.sharding = parts.sharding();
+    this.workflows = parts.workflows();
+    this.directory = parts.directory();
+    this.metrics = parts.metrics();
+    this.redactor = parts.redactor();
     this.intake = new dev.troupe.runtime.admission.TaskIntake(tasks, directory, settings.http().admission());
   }
 
@@ -132,14 +110,6 @@ public final class TroupeRuntime {
     Clock clock = Clock.systemUTC();
     Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
     Executor agentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(AGENT_DISPATCHER));
-    var agentSettings = settings.agents();
-
-    ActorRef<Topic.Command<MarketplaceRegistry.Command>> topic = system.systemActorOf(
-        Topic.create(MarketplaceRegistry.Command.class, MarketplaceRegistry.TOPIC), "marketplace-topic", Props.empty());
-    ActorRef<MarketplaceRegistry.Command> registry = system.systemActorOf(
-        MarketplaceRegistry.create(topic, agentSettings.advertiseInterval().multipliedBy(3), clock), "registry",
-        Props.empty());
-
     return CompletableFuture
         .supplyAsync(() -> {
           createDataDir(settings);
@@ -147,62 +117,14 @@ public final class TroupeRuntime {
         }, blockingIo)
         .thenCompose(audit -> EmbeddedJournal.createSchema(system).thenApply(done -> audit))
         .thenCompose(audit -> ClusterMembership.joinAndAwaitUp(system).thenApply(up -> audit))
-        .thenApply(audit -> {
-          ClusterSharding sharding = ClusterSharding.get(system);
-          AuditChain chain = new AuditChain(audit.hasher());
-          TaskClient taskClient = new TaskClient(sharding, settings.http().requestTimeout());
-          TaskBudgets budgets = new TaskBudgets(sharding, settings.http().requestTimeout());
-          Redactor redactor = Redactor.of(settings.redaction());
-          LocalSteps localSteps = new LocalSteps();
-          Duration stepTimeout = settings.tasks().stepTimeout();
-          AgentDependencies agentDeps = new AgentDependencies(catalog, components.models(), tools, agentExecutor,
-              topic, new TaskDelegator(taskClient, stepTimeout, agentExecutor), agentSettings, stepTimeout,
-              settings.supervision(), chain, clock, budgets, redactor, localSteps);
-          sharding.init(Entity.of(AgentEntity.ENTITY_TYPE_KEY, entity -> AgentEntity.create(entity, agentDeps))
-              .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
-          String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
-          WorkflowClient workflowClient = new WorkflowClient(sharding, settings.http().requestTimeout(), catalog::offers,
-              () -> PlainFutures.of(audit.readJournal().currentPersistenceIds()
-                  .filter(id -> id.startsWith(workflowPrefix))
-                  .map(id -> id.substring(workflowPrefix.length()))
-                  .runWith(Sink.seq(), system))
-                  .thenApply(names -> names.stream().sorted().toList()));
-          TaskDependencies taskDeps = new TaskDependencies(settings.tasks(), settings.supervision(), registry,
-              (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
-              new ChildWorkflows(workflowClient, taskClient, stepTimeout), tools, chain, clock, agentExecutor, budgets, redactor);
-          sharding.init(Entity.of(TaskEntity.ENTITY_TYPE_KEY, entity -> TaskEntity.create(entity, taskDeps))
-              .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
-          sharding.init(Entity.of(WorkflowEntity.ENTITY_TYPE_KEY,
-              entity -> WorkflowEntity.create(entity, chain, clock, settings.supervision())));
-          for (String agentId : catalog.instanceIds()) {
-            sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(AgentEntity.Wake.INSTANCE);
-          }
-          ClusterSingleton.get(system).init(SingletonActor.of(
-              Behaviors.supervise(TriggerRouter.create(audit.readJournal(), taskClient, workflowClient, chain, clock))
-                  .onFailure(SupervisorStrategy.restartWithBackoff(settings.supervision().minBackoff(),
-                      settings.supervision().maxBackoff(), settings.supervision().randomFactor())),
-              TriggerRouter.NAME));
-          drainAgentsOnStop(system, localSteps, agentSettings.drainTimeout());
-          TaskDirectory directory = new TaskDirectory();
-          TaskMetrics metrics = new TaskMetrics(directory);
-          directory.listen(metrics);
-          DirectoryFeed.follow(directory, audit.readJournal(), system);
-          return new TroupeRuntime(settings, catalog, taskClient, audit, registry, sharding, workflowClient,
-              directory, metrics, redactor);
+        .thenCompose(audit -> {
+          CompletableFuture<RuntimeGuardian.Parts> started = new CompletableFuture<>();
+          system.systemActorOf(RuntimeGuardian.create(new RuntimeGuardian.Wiring(settings, components, catalog, tools,
+              audit, agentExecutor, clock), started), RuntimeGuardian.NAME, Props.empty());
+          return started.thenApply(parts -> new TroupeRuntime(settings, catalog, audit, parts));
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
-  }
-
-  /**
-   * On a graceful stop, once HTTP has stopped taking requests and before sharding hands its
-   * entities off, the agents on this node finish the steps they are running (bounded by
-   * {@code drainTimeout}), so their tool calls are journaled with an outcome instead of left in
-   * doubt. Agents on other nodes go on as before.
-   */
-  private static void drainAgentsOnStop(ActorSystem<?> system, LocalSteps localSteps, Duration drainTimeout) {
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "troupe-drain-agents",
-        () -> localSteps.drain(drainTimeout).thenApply(cutOff -> org.apache.pekko.Done.getInstance()));
   }
 
   /** Registers the node's workflows; one already registered unchanged keeps its version. */

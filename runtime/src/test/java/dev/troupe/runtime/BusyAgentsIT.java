@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.troupe.persistence.AuditActor;
-import dev.troupe.runtime.agent.AgentLimits;
-import dev.troupe.runtime.agent.StepOutcome;
 import dev.troupe.runtime.task.Priority;
 import dev.troupe.runtime.task.StepStatus;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskRequest;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.runtime.task.TaskStatus;
+import dev.troupe.sdk.AgentLimits;
+import dev.troupe.sdk.StepOutcome;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,5 +140,11 @@ class BusyAgentsIT {
       assertEquals(1, state.steps().get(0).attempts(), state.toString());
     }
     assertEquals(List.of("blocker", "high-1", "normal-1", "normal-2", "low-1", "low-2"), List.copyOf(ran));
+  }
+
+  @Test
+  void theNodesPartsHangUnderOneRuntimeGuardian() {
+    // DESIGN's tree, as the running node has it: the marketplace under the "troupe" guardian.
+    assertEquals("/system/troupe/registry", node.runtime.registry().path().toStringWithoutAddress());
   }
 }

@@ -3,9 +3,10 @@ package dev.troupe.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.config.TroupeSettings;
-import dev.troupe.runtime.agent.Agent;
-import dev.troupe.runtime.agent.AgentRegistration;
-import dev.troupe.runtime.model.ModelGateway;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentRegistration;
+import dev.troupe.sdk.ModelGateway;
+import dev.troupe.sdk.TroupeComponents;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class EmbeddedNode implements AutoCloseable {
     return start(dataDir, agents, List.of(), hocon);
   }
 
-  static EmbeddedNode start(Path dataDir, List<Agent> agents, List<dev.troupe.runtime.tool.Tool> tools, String hocon)
+  static EmbeddedNode start(Path dataDir, List<Agent> agents, List<dev.troupe.sdk.Tool> tools, String hocon)
       throws Exception {
     // These tests stop nodes to interrupt steps on purpose: no waiting for them to finish
     // (GracefulStopIT covers the drain). A test may still set its own.

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.troupe.persistence.AuditActor;
-import dev.troupe.runtime.agent.Agent;
-import dev.troupe.runtime.agent.StepOutcome;
 import dev.troupe.runtime.directory.TaskSummary;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskRequest;
 import dev.troupe.runtime.task.TaskStatus;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.StepOutcome;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package dev.troupe.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
@@ -14,25 +15,20 @@ import dev.troupe.persistence.DomainEvent;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.agent.AgentEvent;
-import dev.troupe.runtime.agent.AgentLimits;
 import dev.troupe.runtime.agent.AgentState;
 import dev.troupe.runtime.agent.AgentStatus;
-import dev.troupe.runtime.agent.CapabilityOffer;
-import dev.troupe.runtime.agent.Sla;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.agent.Usage;
 import dev.troupe.runtime.market.Advertisement;
 import dev.troupe.runtime.market.Candidate;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.market.MatchConstraints;
 import dev.troupe.runtime.market.MatchReply;
+import dev.troupe.runtime.task.PinnedWorkflow;
 import dev.troupe.runtime.task.Priority;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskRequest;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.runtime.task.TaskStatus;
-import dev.troupe.runtime.task.PinnedWorkflow;
 import dev.troupe.runtime.workflow.Condition;
 import dev.troupe.runtime.workflow.JoinPolicy;
 import dev.troupe.runtime.workflow.Workflow;
@@ -40,7 +36,11 @@ import dev.troupe.runtime.workflow.WorkflowDefinition;
 import dev.troupe.runtime.workflow.WorkflowEntity;
 import dev.troupe.runtime.workflow.WorkflowEvent;
 import dev.troupe.runtime.workflow.WorkflowState;
-import com.fasterxml.jackson.databind.node.BooleanNode;
+import dev.troupe.sdk.AgentLimits;
+import dev.troupe.sdk.CapabilityOffer;
+import dev.troupe.sdk.Sla;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.Usage;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -230,7 +230,7 @@ class SerializationTest {
     TestProbe<TaskEntity.CancelReply> cancels = kit.createTestProbe();
     TestProbe<TaskEntity.GuidanceReply> guided = kit.createTestProbe();
     TestProbe<TaskEntity.DecisionReply> decisions = kit.createTestProbe();
-    TestProbe<dev.troupe.runtime.agent.Budgets.Decision> budgetReplies = kit.createTestProbe();
+    TestProbe<dev.troupe.runtime.budget.Budgets.Decision> budgetReplies = kit.createTestProbe();
     WorkflowState workflowState = WorkflowState.empty("sample").apply(entry(sample(WorkflowEvent.WorkflowVersionRegistered.class)));
     Advertisement ad = new Advertisement("a-1", "summarizer", "sums", OFFERS, AgentStatus.AVAILABLE, 1, 4, 2, 0, 0.8, AT);
     List<Object> messages = List.of(
@@ -251,7 +251,7 @@ class SerializationTest {
         new TaskEntity.ApprovalNotFound("apr_t_000000000000"),
         new TaskEntity.ReserveBudget("t.main", "t.main#1/model-1", 120, new BigDecimal("0.012"), budgetReplies.ref()),
         new TaskEntity.SettleBudget("t.main", "t.main#1/model-1", 30, new BigDecimal("0.003")),
-        dev.troupe.runtime.agent.Budgets.Decision.refused("10 of 100 left"),
+        dev.troupe.runtime.budget.Budgets.Decision.refused("10 of 100 left"),
         AgentEntity.Wake.INSTANCE,
         new AgentEntity.RunStep("t", "t.main", 1, "text.summarize", JSON, "goal", List.of("be brief"),
             Map.of("earlier", JSON), "acme", "trace", reports.ref(), true),

@@ -1,12 +1,12 @@
 package dev.troupe.runtime;
 
-import dev.troupe.runtime.agent.Agent;
-import dev.troupe.runtime.agent.AgentDefinition;
-import dev.troupe.runtime.agent.AgentLimits;
-import dev.troupe.runtime.agent.StepContext;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.model.ModelClient;
-import dev.troupe.runtime.testkit.ScriptedModel;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.AgentLimits;
+import dev.troupe.sdk.ModelClient;
+import dev.troupe.sdk.StepContext;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.testkit.ScriptedModel;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;

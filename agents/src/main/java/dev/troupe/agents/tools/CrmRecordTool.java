@@ -1,8 +1,8 @@
 package dev.troupe.agents.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.troupe.runtime.tool.ToolCall;
-import dev.troupe.runtime.tool.ToolSpec;
+import dev.troupe.sdk.ToolCall;
+import dev.troupe.sdk.ToolSpec;
 import java.nio.file.Path;
 import java.time.Clock;
 

@@ -2,7 +2,7 @@ package dev.troupe.http.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.troupe.runtime.task.Approval;
+import dev.troupe.runtime.approval.Approval;
 import java.time.Instant;
 
 /**

@@ -3,7 +3,8 @@ package dev.troupe.http.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.troupe.persistence.CanonicalJson;
-import dev.troupe.runtime.task.Budget;
+import dev.troupe.runtime.budget.Budget;
+import dev.troupe.runtime.task.PinnedWorkflow;
 import dev.troupe.runtime.task.Priority;
 import dev.troupe.runtime.task.TaskRequest;
 import java.math.BigDecimal;
@@ -14,11 +15,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.function.Function;
-import dev.troupe.runtime.task.PinnedWorkflow;
 
 /**
  * Turns a {@code POST /v1/tasks} body into a {@link TaskRequest}, or names the first field that

@@ -2,9 +2,9 @@ package dev.troupe.http.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.troupe.runtime.agent.Usage;
 import dev.troupe.runtime.task.StepState;
 import dev.troupe.runtime.task.TaskState;
+import dev.troupe.sdk.Usage;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;

@@ -1,7 +1,10 @@
 package dev.troupe.runtime.agent;
 
-import dev.troupe.runtime.model.ModelGateway;
 import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.AgentRegistration;
+import dev.troupe.sdk.ModelGateway;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,9 @@ package dev.troupe.runtime.agent;
 
 import dev.troupe.config.AgentSettings;
 import dev.troupe.config.SettingsException;
-import dev.troupe.runtime.tool.Tool;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentRegistration;
+import dev.troupe.sdk.Tool;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;

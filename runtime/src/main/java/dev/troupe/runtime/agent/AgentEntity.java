@@ -2,13 +2,18 @@ package dev.troupe.runtime.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.AuditActor;
-import dev.troupe.persistence.AuditContext;
 import dev.troupe.persistence.AuditChain;
+import dev.troupe.persistence.AuditContext;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentEvent.StepActivity;
 import dev.troupe.runtime.market.Advertisement;
 import dev.troupe.runtime.market.MarketplaceRegistry;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.CapabilityOffer;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -28,6 +34,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -104,6 +113,17 @@ public final class AgentEntity
       long completed, long failed, double reputation, int notes) implements TroupeSerializable {}
 
   // ---- wiring ----
+
+  /**
+   * Starts this node's share of the agents: a sharding region of agent instances, remembered, so
+   * an agent holding steps is restarted after a crash or a rebalance without waiting to be asked.
+   */
+  public static void init(ActorSystem<?> system,
+      AgentDependencies deps) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            entity -> create(entity, deps))
+        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+  }
 
   public static Behavior<Command> create(EntityContext<Command> entity, AgentDependencies deps) {
     var supervision = deps.supervision();

@@ -2,6 +2,10 @@ package dev.troupe.runtime.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.DomainEvent;
+import dev.troupe.sdk.AgentLimits;
+import dev.troupe.sdk.CapabilityOffer;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.Usage;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;

@@ -6,6 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * The steps the agents on this node are running, so that a graceful stop of this node (and only
@@ -38,6 +41,17 @@ public final class LocalSteps {
     long deadline = System.nanoTime() + timeout.toNanos();
     poll(drained, deadline);
     return drained;
+  }
+
+  /**
+   * On a graceful stop, once HTTP has stopped taking requests and before sharding hands its
+   * entities off, the agents on this node finish the steps they are running (bounded by
+   * {@code timeout}), so their tool calls are journaled with an outcome instead of left in doubt.
+   * Agents on other nodes go on as before.
+   */
+  public void drainOnStop(ActorSystem<?> system, Duration timeout) {
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "troupe-drain-agents",
+        () -> drain(timeout).thenApply(cutOff -> Done.getInstance()));
   }
 
   private void poll(CompletableFuture<Integer> drained, long deadline) {

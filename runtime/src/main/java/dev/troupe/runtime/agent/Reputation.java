@@ -1,5 +1,6 @@
 package dev.troupe.runtime.agent;
 
+import dev.troupe.sdk.StepOutcome;
 import java.time.Duration;
 import java.time.Instant;
 

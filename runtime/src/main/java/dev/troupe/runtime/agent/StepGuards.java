@@ -1,5 +1,6 @@
 package dev.troupe.runtime.agent;
 
+import dev.troupe.runtime.budget.Budgets;
 /**
  * The runtime's limits on one step, enforced around the agent's code: at most
  * {@code maxModelCalls} model calls, at most {@code maxIdenticalToolCalls} calls of one tool with

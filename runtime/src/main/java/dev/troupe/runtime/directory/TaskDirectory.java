@@ -1,8 +1,8 @@
 package dev.troupe.runtime.directory;
 
 import dev.troupe.persistence.JournalEntry;
-import dev.troupe.runtime.task.Approval;
-import dev.troupe.runtime.task.ApprovalStatus;
+import dev.troupe.runtime.approval.Approval;
+import dev.troupe.runtime.approval.ApprovalStatus;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.runtime.task.TaskStatus;

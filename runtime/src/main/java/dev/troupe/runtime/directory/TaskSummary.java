@@ -1,9 +1,9 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.agent.Usage;
-import dev.troupe.runtime.task.ApprovalStatus;
+import dev.troupe.runtime.approval.ApprovalStatus;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.runtime.task.TaskStatus;
+import dev.troupe.sdk.Usage;
 import java.time.Instant;
 import java.util.Map;
 

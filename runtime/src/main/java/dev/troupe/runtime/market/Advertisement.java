@@ -2,7 +2,7 @@ package dev.troupe.runtime.market;
 
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentStatus;
-import dev.troupe.runtime.agent.CapabilityOffer;
+import dev.troupe.sdk.CapabilityOffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.troupe.runtime.market;
 
 import dev.troupe.runtime.agent.AgentStatus;
-import dev.troupe.runtime.agent.CapabilityOffer;
+import dev.troupe.sdk.CapabilityOffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

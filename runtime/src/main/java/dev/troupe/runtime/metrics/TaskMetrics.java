@@ -1,10 +1,10 @@
 package dev.troupe.runtime.metrics;
 
 import dev.troupe.persistence.JournalEntry;
-import dev.troupe.runtime.agent.Usage;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskState;
+import dev.troupe.sdk.Usage;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;

@@ -2,11 +2,11 @@ package dev.troupe.runtime.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-final class JsonValues {
+public final class JsonValues {
   private JsonValues() {}
 
   /** Jackson reads JSON null into a JsonNode field as NullNode; state keeps Java null for "absent". */
-  static JsonNode absentAsNull(JsonNode node) {
+  public static JsonNode absentAsNull(JsonNode node) {
     return node == null || node.isNull() || node.isMissingNode() ? null : node;
   }
 }

@@ -1,7 +1,7 @@
 package dev.troupe.runtime.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.troupe.runtime.agent.Usage;
+import dev.troupe.sdk.Usage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

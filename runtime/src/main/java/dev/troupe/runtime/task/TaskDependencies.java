@@ -20,5 +20,5 @@ public record TaskDependencies(
     AuditChain chain,
     Clock clock,
     Executor toolExecutor,
-    dev.troupe.runtime.agent.Budgets budgets,
+    dev.troupe.runtime.budget.Budgets budgets,
     dev.troupe.runtime.guard.Redactor redactor) {}

@@ -11,8 +11,12 @@ import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.agent.AgentEvent;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.approval.Approval;
+import dev.troupe.runtime.approval.ApprovalIds;
+import dev.troupe.runtime.approval.ApprovalRules;
+import dev.troupe.runtime.budget.BudgetLedger;
+import dev.troupe.runtime.budget.BudgetRules;
+import dev.troupe.runtime.budget.Budgets;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.market.MatchConstraints;
 import dev.troupe.runtime.market.MatchReply;
@@ -22,14 +26,16 @@ import dev.troupe.runtime.task.TaskEvent.StepEscalated;
 import dev.troupe.runtime.task.TaskEvent.StepFailed;
 import dev.troupe.runtime.task.TaskEvent.StepPlanned;
 import dev.troupe.runtime.task.TaskEvent.StepStarted;
-import dev.troupe.runtime.task.TaskEvent.TaskCompleted;
 import dev.troupe.runtime.task.TaskEvent.TaskEscalated;
 import dev.troupe.runtime.task.TaskEvent.TaskFailed;
 import dev.troupe.runtime.task.TaskEvent.TaskSubmitted;
-import dev.troupe.runtime.tool.Tool;
-import dev.troupe.runtime.tool.ToolCall;
 import dev.troupe.runtime.tool.ToolRunner;
-import dev.troupe.runtime.tool.ToolSpec;
+import dev.troupe.runtime.workflow.RejectPolicy;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.Tool;
+import dev.troupe.sdk.ToolCall;
+import dev.troupe.sdk.ToolSpec;
+import dev.troupe.sdk.Usage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,12 +45,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -121,13 +130,13 @@ public final class TaskEntity
    * already reserved is granted again without a second reservation (a redelivered step).
    */
   public record ReserveBudget(String stepId, String callKey, long tokens, java.math.BigDecimal costUsd,
-      ActorRef<dev.troupe.runtime.agent.Budgets.Decision> replyTo) implements Command {}
+      ActorRef<Budgets.Decision> replyTo) implements Command {}
 
   /** What a reserved call really used; releases the reservation (in the parent too). */
   public record SettleBudget(String stepId, String callKey, long tokens, java.math.BigDecimal costUsd)
       implements Command {}
 
-  private record ParentDecided(ReserveBudget request, dev.troupe.runtime.agent.Budgets.Decision decision)
+  private record ParentDecided(ReserveBudget request, Budgets.Decision decision)
       implements Command {}
 
   private enum DeadlineReached implements Command { INSTANCE }
@@ -209,6 +218,17 @@ public final class TaskEntity
 
   // ---- wiring ----
 
+  /**
+   * Starts this node's share of the tasks: a sharding region of task orchestrators, remembered, so
+   * an unfinished task resumes after a crash or a rebalance without a client asking for it.
+   */
+  public static void init(ActorSystem<?> system,
+      TaskDependencies deps) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            entity -> create(entity, deps))
+        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+  }
+
   public static Behavior<Command> create(EntityContext<Command> entity, TaskDependencies deps) {
     var supervision = deps.supervision();
     return Behaviors.supervise(Behaviors.<Command>withTimers(timers -> Behaviors.<Command>setup(context ->
@@ -282,17 +302,39 @@ public final class TaskEntity
         .onCommand(GetApproval.class, (state, get) -> Effect().none().thenRun(s -> passivate())
             .thenReply(get.replyTo(), s -> new ApprovalNotFound(get.approvalId())))
         .onCommand(ReserveBudget.class, (state, reserve) -> Effect().reply(reserve.replyTo(),
-            dev.troupe.runtime.agent.Budgets.Decision.refused("no task " + taskId)))
+            Budgets.Decision.refused("no task " + taskId)))
         .onAnyCommand(command -> Effect().noReply());
-    builder.forState(state -> !state.isEmpty())
+    builder.forState(TaskState::isFinished)
         .onCommand(Submit.class, this::onRepeatSubmit)
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Found(state)))
-        .onCommand(AwaitResult.class, this::onAwaitResult)
+        .onCommand(AwaitResult.class, (state, await) -> Effect().reply(await.replyTo(), result(state)))
+        .onCommand(Cancel.class, (state, cancel) -> Effect().reply(cancel.replyTo(), new AlreadyFinished(state)))
+        .onCommand(GiveGuidance.class, (state, give) -> Effect().reply(give.replyTo(),
+            repeatedGuidance(state, give).orElse(new AlreadyFinished(state))))
+        .onCommand(DecideApproval.class, (state, decide) -> Effect().reply(decide.replyTo(),
+            state.approval(decide.approvalId()).<DecisionReply>map(a -> new AlreadyDecided(state, a))
+                .orElse(new ApprovalNotFound(decide.approvalId()))))
+        .onCommand(GetApproval.class, this::onGetApproval)
+        .onCommand(ReserveBudget.class, (state, reserve) -> Effect().reply(reserve.replyTo(),
+            state.ledger().reserved().containsKey(reserve.callKey()) ? Budgets.Decision.GRANTED
+                : Budgets.Decision.refused("task " + taskId + " already finished as " + state.status())))
+        .onCommand(ParentDecided.class, this::onParentDecidedAfterFinish)
+        .onCommand(SettleBudget.class, this::onSettle)
+        .onCommand(ActionFinished.class, this::onActionFinished)
+        .onCommand(IdleTimeout.class, (state, idle) -> Effect().none().thenRun(s -> passivate()).thenNoReply())
+        // Timers, matches, reports and children that arrive after the end change nothing.
+        .onAnyCommand(command -> Effect().noReply());
+    builder.forState(TaskState::isActive)
+        .onCommand(Submit.class, this::onRepeatSubmit)
+        .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Found(state)))
+        .onCommand(AwaitResult.class, (state, await) -> {
+          awaiting.add(await.replyTo());
+          return Effect().noReply();
+        })
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(GiveGuidance.class, this::onGuidance)
         .onCommand(DecideApproval.class, this::onDecide)
-        .onCommand(GetApproval.class, (state, get) -> Effect().reply(get.replyTo(), state.approval(get.approvalId())
-            .<DecisionReply>map(a -> new ApprovalFound(state, a)).orElse(new ApprovalNotFound(get.approvalId()))))
+        .onCommand(GetApproval.class, this::onGetApproval)
         .onCommand(ApprovalDue.class, this::onApprovalDue)
         .onCommand(ReserveBudget.class, this::onReserve)
         .onCommand(ParentDecided.class, this::onParentDecided)
@@ -305,7 +347,7 @@ public final class TaskEntity
         .onCommand(ChildDue.class, this::onChildDue)
         .onCommand(ChildFinished.class, this::onChildFinished)
         .onCommand(RetryDue.class, this::onRetryDue)
-        .onCommand(IdleTimeout.class, (state, idle) -> Effect().none().thenRun(s -> passivate()).thenNoReply());
+        .onCommand(IdleTimeout.class, (state, idle) -> Effect().noReply()); // an active task stays
     return builder.build();
   }
 
@@ -342,18 +384,14 @@ public final class TaskEntity
     return Effect().none().thenRun(s -> passivate()).thenReply(get.replyTo(), s -> new NotFound(taskId));
   }
 
-  private ReplyEffect<JournalEntry, TaskState> onAwaitResult(TaskState state, AwaitResult await) {
-    if (state.status().isFinal()) {
-      return Effect().reply(await.replyTo(), result(state));
-    }
-    awaiting.add(await.replyTo());
-    return Effect().noReply();
+  private ReplyEffect<JournalEntry, TaskState> onGetApproval(TaskState state, GetApproval get) {
+    return Effect().reply(get.replyTo(), state.approval(get.approvalId())
+        .<DecisionReply>map(a -> new ApprovalFound(state, a)).orElse(new ApprovalNotFound(get.approvalId())));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onMatched(TaskState state, Matched matched) {
     Optional<StepState> step = state.step(matched.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || step.get().attempts() != matched.attempt() - 1
-        || state.status().isFinal()) {
+    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || step.get().attempts() != matched.attempt() - 1) {
       return Effect().noReply(); // the step moved on while the marketplace answered
     }
     if (matched.reply() instanceof MatchReply.CapabilityMatch match) {
@@ -378,7 +416,7 @@ public final class TaskEntity
   private ReplyEffect<JournalEntry, TaskState> onStepReported(TaskState state, StepReported reported) {
     AgentEntity.StepReport report = reported.report();
     Optional<StepState> step = state.step(report.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || state.status().isFinal()
+    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING
         || state.approvedActionOf(step.get()).isPresent()) {
       return Effect().noReply(); // a late report of an attempt that already ended
     }
@@ -386,7 +424,7 @@ public final class TaskEntity
     if (report.outcome() instanceof StepOutcome.Completed done) {
       timers.cancel(report.stepId());
       Journaling journaling = withActivity(state, report);
-      Optional<String> review = reviewReason(state, step.get(), done.confidence());
+      Optional<String> review = ApprovalRules.reviewReason(state.plan(), step.get().name(), done.confidence());
       if (review.isPresent()) {
         // A human sees the output before it feeds the next step.
         String approvalId = ApprovalIds.of(taskId, report.stepId(), report.attempt());
@@ -476,9 +514,6 @@ public final class TaskEntity
   }
 
   private ReplyEffect<JournalEntry, TaskState> onCancel(TaskState state, Cancel cancel) {
-    if (state.status().isFinal()) {
-      return Effect().reply(cancel.replyTo(), new AlreadyFinished(state));
-    }
     Journaling journaling = new Journaling(state, state.traceId());
     cancelRuns(state, journaling, cancel.by(), "the task was cancelled: " + cancel.reason());
     journaling.add(cancel.by(), new TaskEvent.TaskCancelled(cancel.reason(), state.usage()));
@@ -488,12 +523,9 @@ public final class TaskEntity
   }
 
   private ReplyEffect<JournalEntry, TaskState> onGuidance(TaskState state, GiveGuidance give) {
-    if (give.idempotencyKey() != null && state.guidanceKeys().containsKey(give.idempotencyKey())) {
-      return Effect().reply(give.replyTo(), state.guidanceKeys().get(give.idempotencyKey()).equals(give.text())
-          ? new GuidanceRepeated(state) : new GuidanceConflict(give.idempotencyKey()));
-    }
-    if (state.status().isFinal()) {
-      return Effect().reply(give.replyTo(), new AlreadyFinished(state));
+    Optional<GuidanceReply> repeated = repeatedGuidance(state, give);
+    if (repeated.isPresent()) {
+      return Effect().reply(give.replyTo(), repeated.get());
     }
     if (state.guidance().size() >= MAX_GUIDANCE) {
       return Effect().reply(give.replyTo(), new TooMuchGuidance(MAX_GUIDANCE));
@@ -511,83 +543,64 @@ public final class TaskEntity
         .thenReply(give.replyTo(), s -> new GuidanceAccepted(s, resumed));
   }
 
+  /** The answer to guidance given again with the same idempotency key, if it is that. */
+  private static Optional<GuidanceReply> repeatedGuidance(TaskState state, GiveGuidance give) {
+    if (give.idempotencyKey() == null || !state.guidanceKeys().containsKey(give.idempotencyKey())) {
+      return Optional.empty();
+    }
+    return Optional.of(state.guidanceKeys().get(give.idempotencyKey()).equals(give.text())
+        ? new GuidanceRepeated(state) : new GuidanceConflict(give.idempotencyKey()));
+  }
+
   private ReplyEffect<JournalEntry, TaskState> onDecide(TaskState state, DecideApproval decide) {
     Optional<Approval> approval = state.approval(decide.approvalId());
     if (approval.isEmpty()) {
       return Effect().reply(decide.replyTo(), new ApprovalNotFound(decide.approvalId()));
     }
-    if (!approval.get().status().isOpen() || state.status().isFinal()) {
+    if (!approval.get().status().isOpen()) {
       return Effect().reply(decide.replyTo(), new AlreadyDecided(state, approval.get()));
     }
     String approvalId = approval.get().approvalId();
     timers.cancel(expiryTimer(approvalId));
-    Journaling journaling = new Journaling(state, state.traceId());
-    EffectBuilder<JournalEntry, TaskState> effect;
-    if (decide.decision() == Decision.APPROVE && approval.get().isReview()) {
-      // The reviewed output is the step's output, as the agent reported it.
-      Approval reviewed = approval.get();
-      journaling.add(decide.by(), new TaskEvent.ApprovalGranted(approvalId, reviewed.stepId(), decide.comment()));
-      journaling.add(AuditActor.agent(reviewed.agentId()), new StepCompleted(reviewed.stepId(), reviewed.agentId(),
-          reviewed.attempt(), reviewed.input(), reviewed.confidence() == null ? 1.0 : reviewed.confidence(),
-          Usage.NONE, 0));
-      effect = journaling.planAndPersist();
-    } else if (decide.decision() == Decision.APPROVE) {
-      journaling.add(decide.by(), new TaskEvent.ApprovalGranted(approvalId, approval.get().stepId(),
-          decide.comment()));
-      effect = journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(a -> runApprovedAction(a, false)));
-    } else {
-      journaling.add(decide.by(), new TaskEvent.ApprovalRejected(approvalId, approval.get().stepId(),
-          decide.comment(), rejectPolicy(state, approval.get())));
-      effect = journaling.planAndPersist(); // the step failed, was skipped or continues: the workflow goes on
-    }
-    return effect.thenReply(decide.replyTo(), s -> new ApprovalFound(s, s.approval(approvalId).orElseThrow()));
+    ApprovalRules.Ruling ruling = decide.decision() == Decision.APPROVE
+        ? ApprovalRules.approve(approval.get(), decide.comment())
+        : ApprovalRules.reject(approval.get(), decide.comment(), rejectPolicy(state, approval.get()));
+    return journal(state, ruling, decide.by(), approval.get())
+        .thenReply(decide.replyTo(), s -> new ApprovalFound(s, s.approval(approvalId).orElseThrow()));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onApprovalDue(TaskState state, ApprovalDue due) {
     Optional<Approval> approval = state.approval(due.approvalId());
-    if (approval.isEmpty() || !approval.get().status().isOpen() || state.status().isFinal()) {
+    if (approval.isEmpty() || !approval.get().status().isOpen()) {
       return Effect().noReply();
     }
+    ApprovalRules.Ruling ruling = ApprovalRules.expire(approval.get(), deps.settings().onApprovalExpiry(),
+        rejectPolicy(state, approval.get()));
+    return journal(state, ruling, ORCHESTRATOR, approval.get()).thenNoReply();
+  }
+
+  /** Journals an approval's ruling, each event as its author, then does what the ruling says. */
+  private EffectBuilder<JournalEntry, TaskState> journal(TaskState state, ApprovalRules.Ruling ruling,
+      AuditActor approver, Approval approval) {
     Journaling journaling = new Journaling(state, state.traceId());
-    Approval expired = approval.get();
-    if (deps.settings().onApprovalExpiry() == TaskSettings.ApprovalExpiry.ESCALATE) {
-      journaling.add(ORCHESTRATOR, new TaskEvent.ApprovalExpired(expired.approvalId(), expired.stepId(), "escalate",
-          null));
-      String what = expired.isReview() ? "the review of step " + expired.stepId() : expired.tool();
-      journaling.add(ORCHESTRATOR, new TaskEscalated("approval " + expired.approvalId() + " of " + what
-          + " expired at " + expired.expiresAt() + " without a decision"));
-      return journaling.persist().thenNoReply();
+    for (ApprovalRules.Journaled event : ruling.events()) {
+      AuditActor author = switch (event.author()) {
+        case APPROVER -> approver;
+        case AGENT -> AuditActor.agent(approval.agentId());
+        case ORCHESTRATOR -> ORCHESTRATOR;
+      };
+      journaling.add(author, event.event());
     }
-    journaling.add(ORCHESTRATOR, new TaskEvent.ApprovalExpired(expired.approvalId(), expired.stepId(), "reject",
-        rejectPolicy(state, expired)));
-    return journaling.planAndPersist().thenNoReply();
+    return switch (ruling.then()) {
+      case PLAN -> journaling.planAndPersist();
+      case RUN_ACTION -> journaling.persist()
+          .thenRun(s -> s.approval(approval.approvalId()).ifPresent(a -> runApprovedAction(a, false)));
+      case WAIT -> journaling.persist();
+    };
   }
 
-  /**
-   * Why a completed step's output must be reviewed by a human first, if it must: the step is
-   * marked for review, or its confidence is below the step's (or else the workflow's) threshold.
-   */
-  private static Optional<String> reviewReason(TaskState state, StepState step, double confidence) {
-    Optional<dev.troupe.runtime.workflow.WorkflowStep> definition = state.plan().step(step.name());
-    if (definition.isEmpty()) {
-      return Optional.empty(); // a planned subtask: its planning step's settings do not apply to it
-    }
-    if (definition.get().needsReview()) {
-      return Optional.of("step " + step.name() + " is marked for human review");
-    }
-    Double threshold = definition.get().minConfidence() != null ? definition.get().minConfidence()
-        : state.plan().minConfidence();
-    if (threshold != null && confidence < threshold) {
-      return Optional.of("the agent's confidence " + confidence + " is below the threshold " + threshold
-          + " of step " + step.name());
-    }
-    return Optional.empty();
-  }
-
-  private static dev.troupe.runtime.workflow.RejectPolicy rejectPolicy(TaskState state, Approval approval) {
-    String name = state.step(approval.stepId()).map(StepState::name).orElse("");
-    return state.plan().step(name).map(dev.troupe.runtime.workflow.WorkflowStep::rejectPolicy)
-        .orElse(dev.troupe.runtime.workflow.RejectPolicy.FAIL);
+  private static RejectPolicy rejectPolicy(TaskState state, Approval approval) {
+    return ApprovalRules.rejectPolicy(state.plan(), state.step(approval.stepId()).map(StepState::name).orElse(""));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onActionFinished(TaskState state, ActionFinished finished) {
@@ -632,29 +645,26 @@ public final class TaskEntity
   }
 
   private ReplyEffect<JournalEntry, TaskState> onReserve(TaskState state, ReserveBudget reserve) {
-    if (state.ledger().reserved().containsKey(reserve.callKey())) {
-      return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
+    BudgetRules.Verdict verdict = BudgetRules.reserve(state.ledger(), state.budget(), state.parentTaskId(),
+        pendingReservations.values(), pendingReservations.containsKey(reserve.callKey()), reserve.callKey(),
+        reserve.tokens(), reserve.costUsd());
+    if (verdict instanceof BudgetRules.AlreadyReserved) {
+      return Effect().reply(reserve.replyTo(), Budgets.Decision.GRANTED);
     }
-    if (state.status().isFinal()) {
-      return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.refused(
-          "task " + taskId + " already finished as " + state.status()));
+    if (verdict instanceof BudgetRules.Refuse refuse) {
+      return refuse(state, reserve, refuse.reason());
     }
-    Optional<String> refusal = state.ledger().refusal(state.budget(), reserve.tokens(), reserve.costUsd(),
-        BudgetLedger.total(pendingReservations.values()));
-    if (refusal.isPresent()) {
-      return refuse(state, reserve, refusal.get());
+    if (verdict instanceof BudgetRules.Pending pending) {
+      return Effect().reply(reserve.replyTo(), Budgets.Decision.refused(pending.reason()));
     }
-    if (state.parentTaskId() != null) {
-      // The parent (and its ancestors) must cover it too; until it answers, it counts here as pending.
-      if (pendingReservations.putIfAbsent(reserve.callKey(), new BudgetLedger.Reservation(reserve.stepId(),
-          reserve.tokens(), reserve.costUsd())) != null) {
-        return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.refused(
-            "call " + reserve.callKey() + " is already being reserved"));
-      }
-      context.pipeToSelf(deps.budgets().reserve(state.parentTaskId(), reserve.stepId(), reserve.callKey(),
+    if (verdict instanceof BudgetRules.AskParent ask) {
+      // Until the parent answers, the reservation counts here as pending.
+      pendingReservations.put(reserve.callKey(), new BudgetLedger.Reservation(reserve.stepId(), reserve.tokens(),
+          reserve.costUsd()));
+      context.pipeToSelf(deps.budgets().reserve(ask.parentTaskId(), reserve.stepId(), reserve.callKey(),
               reserve.tokens(), reserve.costUsd()),
           (decision, error) -> new ParentDecided(reserve, error == null ? decision
-              : dev.troupe.runtime.agent.Budgets.Decision.refused("the parent task " + state.parentTaskId()
+              : Budgets.Decision.refused("the parent task " + ask.parentTaskId()
                   + " did not confirm the reservation: " + error.getMessage())));
       return Effect().noReply();
     }
@@ -664,31 +674,33 @@ public final class TaskEntity
   private ReplyEffect<JournalEntry, TaskState> onParentDecided(TaskState state, ParentDecided decided) {
     pendingReservations.remove(decided.request().callKey());
     ReserveBudget reserve = decided.request();
-    if (state.status().isFinal()) {
-      // Granted upstream for a task that ended meanwhile: give it back there.
-      if (decided.decision().granted()) {
-        deps.budgets().settle(state.parentTaskId(), reserve.stepId(), reserve.callKey(), 0,
-            java.math.BigDecimal.ZERO);
-      }
-      return Effect().reply(reserve.replyTo(), dev.troupe.runtime.agent.Budgets.Decision.refused(
-          "task " + taskId + " already finished as " + state.status()));
-    }
     if (!decided.decision().granted()) {
       return refuse(state, reserve, "the parent task's budget: " + decided.decision().reason());
     }
     return grant(state, reserve);
   }
 
+  private ReplyEffect<JournalEntry, TaskState> onParentDecidedAfterFinish(TaskState state, ParentDecided decided) {
+    pendingReservations.remove(decided.request().callKey());
+    ReserveBudget reserve = decided.request();
+    if (decided.decision().granted()) {
+      // Granted upstream for a task that ended meanwhile: give it back there.
+      deps.budgets().settle(state.parentTaskId(), reserve.stepId(), reserve.callKey(), 0, java.math.BigDecimal.ZERO);
+    }
+    return Effect().reply(reserve.replyTo(), Budgets.Decision.refused(
+        "task " + taskId + " already finished as " + state.status()));
+  }
+
   private ReplyEffect<JournalEntry, TaskState> grant(TaskState state, ReserveBudget reserve) {
     return persist(state, ORCHESTRATOR, new TaskEvent.BudgetReserved(reserve.callKey(), reserve.stepId(),
         reserve.tokens(), reserve.costUsd()))
-        .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.GRANTED);
+        .thenReply(reserve.replyTo(), s -> Budgets.Decision.GRANTED);
   }
 
   private ReplyEffect<JournalEntry, TaskState> refuse(TaskState state, ReserveBudget reserve, String why) {
     return persist(state, ORCHESTRATOR, new TaskEvent.BudgetRefused(reserve.callKey(), reserve.stepId(),
         reserve.tokens(), reserve.costUsd(), why))
-        .thenReply(reserve.replyTo(), s -> dev.troupe.runtime.agent.Budgets.Decision.refused(why));
+        .thenReply(reserve.replyTo(), s -> Budgets.Decision.refused(why));
   }
 
   private ReplyEffect<JournalEntry, TaskState> onSettle(TaskState state, SettleBudget settle) {
@@ -707,9 +719,6 @@ public final class TaskEntity
   }
 
   private ReplyEffect<JournalEntry, TaskState> onDeadline(TaskState state, DeadlineReached deadline) {
-    if (state.status().isFinal()) {
-      return Effect().noReply();
-    }
     String why = "the task's deadline of " + state.deadline() + " passed";
     Journaling journaling = new Journaling(state, state.traceId());
     cancelRuns(state, journaling, ORCHESTRATOR, why);
@@ -729,7 +738,7 @@ public final class TaskEntity
 
   private ReplyEffect<JournalEntry, TaskState> onRetryDue(TaskState state, RetryDue retry) {
     Optional<StepState> step = state.step(retry.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || state.status().isFinal()) {
+    if (step.isEmpty() || step.get().status() != StepStatus.PENDING) {
       return Effect().noReply();
     }
     return Effect().none()
@@ -850,8 +859,7 @@ public final class TaskEntity
 
   private ReplyEffect<JournalEntry, TaskState> onChildDue(TaskState state, ChildDue due) {
     Optional<StepState> step = state.step(due.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || step.get().attempts() != due.attempt() - 1
-        || state.status().isFinal()) {
+    if (step.isEmpty() || step.get().status() != StepStatus.PENDING || step.get().attempts() != due.attempt() - 1) {
       return Effect().noReply();
     }
     StepStarted started = new StepStarted(due.stepId(), step.get().name(), null, "task:" + childTaskId(due.stepId()),
@@ -872,8 +880,7 @@ public final class TaskEntity
 
   private ReplyEffect<JournalEntry, TaskState> onChildFinished(TaskState state, ChildFinished finished) {
     Optional<StepState> step = state.step(finished.stepId());
-    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || step.get().attempts() != finished.attempt()
-        || state.status().isFinal()) {
+    if (step.isEmpty() || step.get().status() != StepStatus.RUNNING || step.get().attempts() != finished.attempt()) {
       return Effect().noReply();
     }
     String agentId = "task:" + finished.childTaskId();

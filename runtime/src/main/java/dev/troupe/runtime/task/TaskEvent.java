@@ -2,14 +2,14 @@ package dev.troupe.runtime.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.DomainEvent;
-import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.workflow.RejectPolicy;
+import dev.troupe.runtime.workflow.WorkflowDefinition;
+import dev.troupe.sdk.Usage;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import dev.troupe.runtime.workflow.RejectPolicy;
-import dev.troupe.runtime.workflow.WorkflowDefinition;
 
 /**
  * What a task's journal records (besides the agents' step activity it copies in). Each carries

@@ -1,6 +1,7 @@
 package dev.troupe.runtime.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.runtime.budget.Budget;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;

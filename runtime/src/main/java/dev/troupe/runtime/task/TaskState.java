@@ -6,10 +6,14 @@ import dev.troupe.persistence.ChainHead;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentEvent;
-import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.approval.Approval;
+import dev.troupe.runtime.approval.ApprovalStatus;
+import dev.troupe.runtime.budget.Budget;
+import dev.troupe.runtime.budget.BudgetLedger;
 import dev.troupe.runtime.workflow.RejectPolicy;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
 import dev.troupe.runtime.workflow.WorkflowStep;
+import dev.troupe.sdk.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,6 +78,16 @@ public record TaskState(
   @JsonIgnore
   public boolean isEmpty() {
     return status == null;
+  }
+
+  /** Submitted and not finished: steps run, humans decide, budgets are reserved. */
+  public boolean isActive() {
+    return status != null && !status.isFinal();
+  }
+
+  /** Completed, failed or cancelled: it answers what it was, and changes no more. */
+  public boolean isFinished() {
+    return status != null && status.isFinal();
   }
 
   public Optional<StepState> step(String stepId) {

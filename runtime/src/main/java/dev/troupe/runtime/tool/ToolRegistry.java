@@ -5,6 +5,8 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.troupe.sdk.Tool;
+import dev.troupe.sdk.ToolSpec;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,8 @@
 package dev.troupe.runtime.tool;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.sdk.Tool;
+import dev.troupe.sdk.ToolCall;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;

@@ -4,17 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.config.SupervisionSettings;
 import dev.troupe.persistence.AuditActor;
+import dev.troupe.persistence.AuditChain;
+import dev.troupe.persistence.AuditContext;
 import dev.troupe.persistence.CanonicalJson;
+import dev.troupe.persistence.ChainHead;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
-import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.PinnedWorkflow;
+import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskEntity;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskRequest;
 import dev.troupe.runtime.task.TaskState;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -26,8 +31,11 @@ import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
@@ -39,10 +47,6 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
-import dev.troupe.persistence.AuditChain;
-import dev.troupe.persistence.AuditContext;
-import dev.troupe.persistence.ChainHead;
-import java.time.Clock;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.RestartSettings;
 import org.apache.pekko.stream.UniqueKillSwitch;
@@ -76,6 +80,20 @@ public final class TriggerRouter
 
   /** How often the position is journaled; events read again after a crash start nothing twice. */
   static final Duration SAVE_EVERY = Duration.ofSeconds(1);
+
+  /**
+   * Starts the router as a cluster singleton (one in the cluster, moved to a survivor when its node
+   * leaves), restarted with backoff when it fails; it resumes from its journaled offset.
+   */
+  public static void init(org.apache.pekko.actor.typed.ActorSystem<?> system, JdbcReadJournal journal,
+      TaskClient tasks, WorkflowClient workflows, AuditChain chain, Clock clock,
+      SupervisionSettings supervision) {
+    ClusterSingleton.get(system).init(SingletonActor.of(
+        Behaviors.supervise(create(journal, tasks, workflows, chain, clock))
+            .onFailure(SupervisorStrategy.restartWithBackoff(supervision.minBackoff(),
+                supervision.maxBackoff(), supervision.randomFactor())),
+        NAME));
+  }
 
   public static Behavior<Command> create(JdbcReadJournal journal, TaskClient tasks, WorkflowClient workflows,
       AuditChain chain, Clock clock) {

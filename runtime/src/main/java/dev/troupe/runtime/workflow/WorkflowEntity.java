@@ -9,9 +9,12 @@ import dev.troupe.persistence.TroupeSerializable;
 import java.time.Clock;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -47,6 +50,13 @@ public final class WorkflowEntity
   public record RolledBack(WorkflowState workflow) implements RollbackReply {}
 
   public record NoSuchVersion(String name, int version, int versions) implements RollbackReply {}
+
+  /** Starts this node's share of the workflow registry (started on demand: nothing runs in them). */
+  public static void init(ActorSystem<?> system, AuditChain chain,
+      Clock clock, SupervisionSettings supervision) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+        entity -> create(entity, chain, clock, supervision)));
+  }
 
   public static Behavior<Command> create(EntityContext<Command> entity, AuditChain chain, Clock clock,
       SupervisionSettings supervision) {

@@ -18,16 +18,23 @@ import dev.troupe.persistence.JournalAudit;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.StoredEntry;
 import dev.troupe.persistence.VerifyReport;
+import dev.troupe.runtime.budget.Budgets;
 import dev.troupe.runtime.market.Candidate;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.market.MatchConstraints;
 import dev.troupe.runtime.market.MatchReply;
-import dev.troupe.runtime.model.ModelGateway;
-import dev.troupe.runtime.model.ModelRequest;
-import dev.troupe.runtime.testkit.ScriptedModel;
-import dev.troupe.runtime.tool.Tool;
 import dev.troupe.runtime.tool.ToolRegistry;
-import dev.troupe.runtime.tool.ToolSpec;
+import dev.troupe.sdk.Agent;
+import dev.troupe.sdk.AgentDefinition;
+import dev.troupe.sdk.AgentLimits;
+import dev.troupe.sdk.AgentRegistration;
+import dev.troupe.sdk.ModelGateway;
+import dev.troupe.sdk.ModelRequest;
+import dev.troupe.sdk.StepContext;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.Tool;
+import dev.troupe.sdk.ToolSpec;
+import dev.troupe.sdk.testkit.ScriptedModel;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,7 +76,7 @@ class AgentEntityTest {
     }
 
     @Override
-    public CompletionStage<JsonNode> call(dev.troupe.runtime.tool.ToolCall call) {
+    public CompletionStage<JsonNode> call(dev.troupe.sdk.ToolCall call) {
       return CompletableFuture.completedFuture(call.input());
     }
   };
@@ -99,7 +106,7 @@ class AgentEntityTest {
       }
 
       @Override
-      public CompletionStage<JsonNode> call(dev.troupe.runtime.tool.ToolCall call) {
+      public CompletionStage<JsonNode> call(dev.troupe.sdk.ToolCall call) {
         if (!idempotent || !effects.containsKey(call.idempotencyKey())) {
           effects.merge(call.idempotencyKey(), 1, Integer::sum);
         }
@@ -234,7 +241,7 @@ class AgentEntityTest {
   };
 
   /** What the budgeted steps of these tests may reserve; unlimited unless a test says otherwise. */
-  private dev.troupe.runtime.agent.Budgets budgets = dev.troupe.runtime.agent.Budgets.UNLIMITED;
+  private dev.troupe.runtime.budget.Budgets budgets = dev.troupe.runtime.budget.Budgets.UNLIMITED;
   private dev.troupe.runtime.guard.Redactor redactor = dev.troupe.runtime.guard.Redactor.NONE;
 
   private AgentDependencies deps(Agent agent) {

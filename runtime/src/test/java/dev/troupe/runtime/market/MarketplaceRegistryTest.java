@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.troupe.runtime.agent.AgentStatus;
-import dev.troupe.runtime.agent.CapabilityOffer;
-import dev.troupe.runtime.agent.Sla;
+import dev.troupe.sdk.CapabilityOffer;
+import dev.troupe.sdk.Sla;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

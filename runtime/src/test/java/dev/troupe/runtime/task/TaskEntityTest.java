@@ -21,13 +21,17 @@ import dev.troupe.persistence.VerifyReport;
 import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.AgentStatus;
-import dev.troupe.runtime.agent.CapabilityOffer;
-import dev.troupe.runtime.agent.Sla;
-import dev.troupe.runtime.agent.StepOutcome;
-import dev.troupe.runtime.agent.Usage;
+import dev.troupe.runtime.approval.Approval;
+import dev.troupe.runtime.approval.ApprovalIds;
+import dev.troupe.runtime.approval.ApprovalStatus;
+import dev.troupe.runtime.budget.Budget;
 import dev.troupe.runtime.market.Advertisement;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.tool.ToolRegistry;
+import dev.troupe.sdk.CapabilityOffer;
+import dev.troupe.sdk.Sla;
+import dev.troupe.sdk.StepOutcome;
+import dev.troupe.sdk.Usage;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,25 +91,25 @@ class TaskEntityTest {
         return JsonNodeFactory.instance.objectNode().put("posted", true);
       })));
 
-  private static dev.troupe.runtime.tool.Tool tool(String name, boolean idempotent,
-      java.util.function.Function<dev.troupe.runtime.tool.ToolCall, JsonNode> effect) {
+  private static dev.troupe.sdk.Tool tool(String name, boolean idempotent,
+      java.util.function.Function<dev.troupe.sdk.ToolCall, JsonNode> effect) {
     JsonNode schema = JsonNodeFactory.instance.objectNode().put("type", "object");
-    var spec = new dev.troupe.runtime.tool.ToolSpec(name, name, schema, false, idempotent, Duration.ofSeconds(2));
-    return new dev.troupe.runtime.tool.Tool() {
+    var spec = new dev.troupe.sdk.ToolSpec(name, name, schema, false, idempotent, Duration.ofSeconds(2));
+    return new dev.troupe.sdk.Tool() {
       @Override
-      public dev.troupe.runtime.tool.ToolSpec spec() {
+      public dev.troupe.sdk.ToolSpec spec() {
         return spec;
       }
 
       @Override
-      public java.util.concurrent.CompletionStage<JsonNode> call(dev.troupe.runtime.tool.ToolCall call) {
+      public java.util.concurrent.CompletionStage<JsonNode> call(dev.troupe.sdk.ToolCall call) {
         return java.util.concurrent.CompletableFuture.completedFuture(effect.apply(call));
       }
     };
   }
 
   /** The parent task's budget, for tasks submitted with a parent. */
-  private dev.troupe.runtime.agent.Budgets parent = dev.troupe.runtime.agent.Budgets.UNLIMITED;
+  private dev.troupe.runtime.budget.Budgets parent = dev.troupe.runtime.budget.Budgets.UNLIMITED;
 
   private TestProbe<AgentEntity.RunStep> agentA;
   private TestProbe<AgentEntity.RunStep> agentB;
@@ -737,10 +741,10 @@ class TaskEntityTest {
         new Budget(maxTokens, maxCostUsd == null ? null : new BigDecimal(maxCostUsd)), null, null, Map.of(), "h-b");
   }
 
-  private dev.troupe.runtime.agent.Budgets.Decision reserve(
+  private dev.troupe.runtime.budget.Budgets.Decision reserve(
       EventSourcedBehaviorTestKit<TaskEntity.Command, JournalEntry, TaskState> entity, String key, long tokens,
       String cost) {
-    return entity.<dev.troupe.runtime.agent.Budgets.Decision>runCommand(r -> new TaskEntity.ReserveBudget(
+    return entity.<dev.troupe.runtime.budget.Budgets.Decision>runCommand(r -> new TaskEntity.ReserveBudget(
         taskId + ".main", key, tokens, new BigDecimal(cost), r)).reply();
   }
 
@@ -779,7 +783,7 @@ class TaskEntityTest {
   @Test
   void aChildTaskDrawsFromItsParentsBudgetFirst() {
     List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-    parent = new dev.troupe.runtime.agent.Budgets() {
+    parent = new dev.troupe.runtime.budget.Budgets() {
       @Override
       public java.util.concurrent.CompletionStage<Decision> reserve(String taskId, String stepId, String callKey,
           long tokens, BigDecimal costUsd) {

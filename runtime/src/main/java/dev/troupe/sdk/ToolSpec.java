@@ -1,0 +1,33 @@
+package dev.troupe.sdk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What a tool is: its name, what it does, the JSON schema its input must satisfy (checked before
+ * every call), whether its effect can be undone, whether calling it twice with the same
+ * idempotency key is safe, and how long a call may take.
+ *
+ * <p>An irreversible tool never runs straight from agent code: the agent proposes the call and
+ * the runtime gates it.
+ */
+public record ToolSpec(
+    String name, String description, JsonNode inputSchema, boolean reversible, boolean idempotent,
+    Duration timeout) {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9-]+)+");
+
+  public ToolSpec {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("tool name must look like 'crm.record', was " + name);
+    }
+    Objects.requireNonNull(description, "description");
+    if (inputSchema == null || !inputSchema.isObject()) {
+      throw new IllegalArgumentException("tool " + name + " needs a JSON schema object for its input");
+    }
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("tool " + name + " needs a positive timeout");
+    }
+  }
+}
