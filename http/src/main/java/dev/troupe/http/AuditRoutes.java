@@ -78,12 +78,12 @@ final class AuditRoutes extends AllDirectives {
   }
 
   private Route timeline(Principal principal, String taskId) {
-    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.audit().entries(persistenceId)
-        .thenApply(entries -> {
+    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.timeline().of(taskId)
+        .thenApply(items -> {
           ObjectNode body = ApiJson.MAPPER.createObjectNode();
           body.put("taskId", taskId);
           var events = body.putArray("events");
-          entries.forEach(stored -> events.add(views.view(stored)));
+          items.forEach(item -> events.add(views.view(item)));
           return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
         })).exceptionally(TaskRoutes::unavailable));
   }
@@ -121,10 +121,16 @@ final class AuditRoutes extends AllDirectives {
           return principal.tenant().equals(tenants.get(entry.stamp().taskId()))
               && !at.isBefore(from) && at.isBefore(to);
         })
-        .map(envelope -> {
-          ObjectNode line = views.view(envelope.sequenceNr(), (JournalEntry) envelope.event());
-          line.put("persistenceId", envelope.persistenceId());
-          return ByteString.fromString(line.toString() + "\n");
+        // Each agent's calls in a step are read from its journal, and come just before the outcome.
+        .mapAsync(1, envelope -> {
+          JournalEntry entry = (JournalEntry) envelope.event();
+          return runtime.timeline().activityOf(entry.stamp().taskId(), entry).thenApply(activity -> {
+            StringBuilder out = new StringBuilder();
+            activity.forEach(item -> out.append(views.view(item)).append('\n'));
+            ObjectNode line = views.view(envelope.sequenceNr(), entry);
+            line.put("persistenceId", envelope.persistenceId());
+            return ByteString.fromString(out.append(line).append('\n').toString());
+          });
         });
     return complete(HttpResponse.create().withEntity(HttpEntities.createChunked(NDJSON, lines)));
   }

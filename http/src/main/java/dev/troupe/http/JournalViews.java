@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.StoredEntry;
+import dev.troupe.runtime.audit.TaskTimeline;
 
 /**
  * A journaled event as auditors and stream clients see it: its sequence number, its type, its
@@ -28,5 +29,18 @@ final class JournalViews {
 
   ObjectNode view(StoredEntry stored) {
     return view(stored.sequenceNr(), stored.entry());
+  }
+
+  /**
+   * A timeline line: as {@link #view(long, JournalEntry)}, plus the journal that holds it and,
+   * for a call inside an agent's one-write step, the entry that holds it (whose stamp it carries).
+   */
+  ObjectNode view(TaskTimeline.Item item) {
+    ObjectNode node = view(item.seq(), item.entry());
+    node.put("persistenceId", item.persistenceId());
+    if (item.recordedIn() != null) {
+      node.put("recordedIn", item.recordedIn());
+    }
+    return node;
   }
 }

@@ -249,7 +249,9 @@ final class TaskRoutes extends AllDirectives {
   /**
    * The task's journaled events as Server-Sent Events: history first, then live, each with its
    * sequence number as {@code id} and its type as {@code event}. {@code Last-Event-ID: n} resumes
-   * after n. Idle streams get heartbeat comments; the stream ends after the task's final event.
+   * after n. An agent's model and tool calls in a step come just before the step's outcome, with
+   * no id of their own (they are in the agent's journal). Idle streams get heartbeat comments; the
+   * stream ends after the task's final event.
    */
   private Route events(Principal principal, String taskId) {
     if (!principal.mayAny(READ)) {
@@ -281,14 +283,16 @@ final class TaskRoutes extends AllDirectives {
             : runtime.audit().readJournal().eventsByPersistenceId(TaskClient.persistenceId(taskId), from, Long.MAX_VALUE)
                 .filter(envelope -> envelope.event() instanceof JournalEntry)
                 .takeWhile(envelope -> !isFinal(((JournalEntry) envelope.event()).event()), true)
-                .map(envelope -> {
+                // An agent's calls in a step are read from its journal and sent just before the
+                // step's outcome, without an id: a client resuming from the last id it saw gets them again.
+                .mapAsync(1, envelope -> {
                   JournalEntry entry = (JournalEntry) envelope.event();
-                  // Clients watching progress see what GET shows them: the payload masked (the
-                  // stamp, with its ids and hashes, as it is).
-                  var view = views.view(envelope.sequenceNr(), entry);
-                  view.set("event", runtime.redactor().redact(view.get("event")).json());
-                  return ByteString.fromString("id: " + envelope.sequenceNr() + "\nevent: " + entry.eventType()
-                      + "\ndata: " + view + "\n\n");
+                  return runtime.timeline().activityOf(taskId, entry).thenApply(activity -> {
+                    StringBuilder out = new StringBuilder();
+                    activity.forEach(item -> out.append(sse(null, item.eventType(), views.view(item))));
+                    out.append(sse(envelope.sequenceNr(), entry.eventType(), views.view(envelope.sequenceNr(), entry)));
+                    return ByteString.fromString(out.toString());
+                  });
                 })
                 .keepAlive(http.sseHeartbeat(), () -> HEARTBEAT);
         return complete(HttpResponse.create().withEntity(
@@ -298,6 +302,15 @@ final class TaskRoutes extends AllDirectives {
   }
 
   private static final ByteString HEARTBEAT = ByteString.fromString(": heartbeat\n\n");
+
+  /**
+   * One Server-Sent Event. Clients watching progress see what GET shows them: the payload masked
+   * (the stamp, with its ids and hashes, as it is).
+   */
+  private String sse(Long id, String type, com.fasterxml.jackson.databind.node.ObjectNode view) {
+    view.set("event", runtime.redactor().redact(view.get("event")).json());
+    return (id == null ? "" : "id: " + id + "\n") + "event: " + type + "\ndata: " + view + "\n\n";
+  }
 
   private static boolean isFinal(dev.troupe.persistence.DomainEvent event) {
     return event instanceof TaskEvent.TaskCompleted || event instanceof TaskEvent.TaskFailed

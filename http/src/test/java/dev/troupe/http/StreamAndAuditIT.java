@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -104,14 +105,19 @@ class StreamAndAuditIT {
     List<Sse> events = stream(taskId, null, Duration.ofSeconds(15), new ArrayList<>());
     assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "ModelCalled", "StepCompleted", "TaskCompleted"),
         events.stream().map(Sse::type).toList(), "and the stream ended by itself");
-    assertEquals(List.of("1", "2", "3", "4", "5", "6"), events.stream().map(Sse::id).toList());
+    // The model call is the agent's (read from its journal, sent before the step's outcome): it has
+    // no id of its own, so a client's last event id stays at the task's event before it.
+    assertEquals(Arrays.asList("1", "2", "3", "3", "4", "5"), events.stream().map(Sse::id).toList());
+    assertTrue(events.get(3).data().get("persistenceId").asText().startsWith("Agent|summarizer-"));
     JsonNode completed = events.get(5).data();
     assertEquals("Streamed. Live.", completed.get("event").get("output").get("summary").asText());
     assertTrue(completed.get("stamp").get("hash").asText().matches("[0-9a-f]{64}"));
 
     List<Sse> resumed = stream(taskId, "3", Duration.ofSeconds(15), new ArrayList<>());
-    assertEquals(List.of("4", "5", "6"), resumed.stream().map(Sse::id).toList(), "resumed after Last-Event-ID");
-    assertEquals(List.of(), stream(taskId, "6", Duration.ofSeconds(5), new ArrayList<>()), "nothing after the end");
+    assertEquals(List.of("ModelCalled", "StepCompleted", "TaskCompleted"), resumed.stream().map(Sse::type).toList(),
+        "resumed after Last-Event-ID, the step's calls with its outcome");
+    assertEquals(Arrays.asList(null, "4", "5"), resumed.stream().map(Sse::id).toList());
+    assertEquals(List.of(), stream(taskId, "5", Duration.ofSeconds(5), new ArrayList<>()), "nothing after the end");
   }
 
   @Test
@@ -148,11 +154,15 @@ class StreamAndAuditIT {
     assertEquals("human", events.get(0).get("stamp").get("actor").get("kind").asText());
     assertEquals("admin", events.get(0).get("stamp").get("actor").get("id").asText());
     assertEquals("local", events.get(3).get("event").get("model").asText(), "model calls are in the timeline");
+    assertTrue(events.get(3).get("persistenceId").asText().startsWith("Agent|summarizer-"),
+        "read from the agent's journal: " + events.get(3));
+    assertEquals("StepRan", events.get(3).get("recordedIn").asText(), "inside the agent's one-write step");
+    assertEquals("Task|" + taskId, events.get(4).get("persistenceId").asText());
     assertEquals(events.get(4).get("stamp").get("hash"), events.get(5).get("stamp").get("prevHash"));
 
     JsonNode verified = json(server.get("/v1/audit/tasks/" + taskId + "/verify", AUDITOR));
     assertEquals(true, verified.get("ok").asBoolean());
-    assertEquals(6, verified.get("events").asInt());
+    assertEquals(5, verified.get("events").asInt(), "the task's own chain; the model call is in the agent's");
 
     assertEquals(403, server.get("/v1/audit/tasks/" + taskId, SUBMITTER).statusCode());
     assertEquals(404, server.get("/v1/audit/tasks/" + taskId, ACME).statusCode());

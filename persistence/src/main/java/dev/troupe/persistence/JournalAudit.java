@@ -64,6 +64,13 @@ public final class JournalAudit {
         .runWith(Sink.seq(), system);
   }
 
+  /** The stored entries of {@code persistenceId} from {@code fromSeq} to {@code toSeq}, inclusive, in order. */
+  public CompletionStage<List<StoredEntry>> entries(String persistenceId, long fromSeq, long toSeq) {
+    return readJournal.currentEventsByPersistenceId(persistenceId, fromSeq, toSeq)
+        .map(JournalAudit::toStored)
+        .runWith(Sink.seq(), system);
+  }
+
   static StoredEntry toStored(org.apache.pekko.persistence.query.EventEnvelope envelope) {
     Object event = envelope.event();
     if (!(event instanceof JournalEntry entry)) {

@@ -6,6 +6,7 @@ import dev.troupe.config.TroupeSettings;
 import dev.troupe.persistence.EmbeddedJournal;
 import dev.troupe.persistence.JournalAudit;
 import dev.troupe.runtime.agent.AgentCatalog;
+import dev.troupe.runtime.audit.TaskTimeline;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.market.MarketplaceRegistry;
@@ -209,6 +210,11 @@ public final class TroupeRuntime {
 
   public JournalAudit audit() {
     return audit;
+  }
+
+  /** A task's timeline with its agents' activity in place (read from the agents' journals). */
+  public TaskTimeline timeline() {
+    return new TaskTimeline(audit);
   }
 
   /** The marketplace: ranked matches and the agents' advertisements. */

@@ -102,10 +102,13 @@ public final class AgentEntity
   /** Write the steps that finished since the last write, together. */
   private enum FlushFinished implements Command { INSTANCE }
 
-  /** How an attempt ended, with what it used and did, as this agent's journal recorded it. */
+  /**
+   * How an attempt ended and what it used, as this agent's journal recorded it; {@code record}
+   * says where (null when the attempt left nothing there, as a refusal does).
+   */
   public record StepReport(
       String taskId, String stepId, int attempt, String agentId, StepOutcome outcome, Usage usage, long latencyMs,
-      List<StepActivity> activity) implements TroupeSerializable {}
+      StepRecord record) implements TroupeSerializable {}
 
   /** The instance as an operator sees it. */
   public record AgentView(
@@ -273,7 +276,7 @@ public final class AgentEntity
       // Its task has given up on this attempt and retried it: running it now would only repeat it.
       next.step().replyTo().tell(report(next.step(), StepOutcome.retryable("agent " + agentId
           + " held the step for longer than the step timeout (" + deps.stepTimeout() + ") waiting for a slot"),
-          Usage.NONE, 0, List.of()));
+          Usage.NONE, 0, null));
       return Effect().noReply();
     }
     return runStep(state, next.step(), true);
@@ -286,7 +289,7 @@ public final class AgentEntity
   private ReplyEffect<JournalEntry, AgentState> runStep(AgentState state, RunStep step, boolean wasHeld) {
     if (instance.isEmpty()) {
       step.replyTo().tell(report(step, StepOutcome.retryable("agent " + agentId + " is not configured on this node"),
-          Usage.NONE, 0, List.of()));
+          Usage.NONE, 0, null));
       return Effect().noReply();
     }
     Optional<AgentState.FinishedStep> done = state.finishedStep(step.stepId())
@@ -294,7 +297,7 @@ public final class AgentEntity
     if (done.isPresent()) {
       // A redelivery of an attempt that already ended: the same answer, no second run.
       AgentState.FinishedStep f = done.get();
-      step.replyTo().tell(report(step, f.outcome(), f.usage(), f.latencyMs(), f.activity()));
+      step.replyTo().tell(report(step, f.outcome(), f.usage(), f.latencyMs(), f.record()));
       return Effect().noReply();
     }
     List<ActorRef<StepReport>> waiting = running.get(step.stepId());
@@ -326,7 +329,7 @@ public final class AgentEntity
       return persist(state, AuditActor.agent(agentId), step.taskId(), step.traceId(),
               new AgentEvent.StepRefused(step.taskId(), step.stepId(), step.attempt(), refusal.get()))
           .thenRun(s -> {
-            step.replyTo().tell(report(step, StepOutcome.retryable(refusal.get()), Usage.NONE, 0, List.of()));
+            step.replyTo().tell(report(step, StepOutcome.retryable(refusal.get()), Usage.NONE, 0, null));
             advertise(s); // the marketplace counted this step against the agent: correct its view
           })
           .thenNoReply();
@@ -451,9 +454,8 @@ public final class AgentEntity
             RunStep step = finished.step();
             unwritten.remove(step.stepId());
             List<ActorRef<StepReport>> waiters = running.remove(step.stepId());
-            List<StepActivity> activity = s.finishedStep(step.stepId()).map(AgentState.FinishedStep::activity)
-                .orElse(List.of());
-            StepReport report = report(step, finished.outcome(), finished.usage(), finished.latencyMs(), activity);
+            StepRecord record = s.finishedStep(step.stepId()).map(AgentState.FinishedStep::record).orElse(null);
+            StepReport report = report(step, finished.outcome(), finished.usage(), finished.latencyMs(), record);
             if (waiters != null) {
               waiters.forEach(waiter -> waiter.tell(report));
             }
@@ -601,9 +603,8 @@ public final class AgentEntity
         state.reputationScore(deps.clock().instant(), deps.settings().reputationHalfLife()), state.notes().size());
   }
 
-  private StepReport report(RunStep step, StepOutcome outcome, Usage usage, long latencyMs, List<StepActivity> activity) {
-    return new StepReport(step.taskId(), step.stepId(), step.attempt(), agentId, outcome, usage, latencyMs,
-        List.copyOf(activity));
+  private StepReport report(RunStep step, StepOutcome outcome, Usage usage, long latencyMs, StepRecord record) {
+    return new StepReport(step.taskId(), step.stepId(), step.attempt(), agentId, outcome, usage, latencyMs, record);
   }
 
   private static String describe(StepOutcome outcome) {

@@ -49,21 +49,28 @@ public record AgentState(
   public static final int RECENT_KEPT = 10;
   static final Duration RATE_WINDOW = Duration.ofMinutes(1);
 
-  /** A step the agent accepted and has not finished, with what it did so far. */
+  /**
+   * A step the agent accepted and has not finished, with what it did so far; {@code fromSeq} is
+   * where its first event is in the agent's journal.
+   */
   public record InFlightStep(
       String taskId, String stepId, int attempt, String capability, JsonNode input, String traceId,
-      Instant acceptedAt, List<StepActivity> activity) {
+      Instant acceptedAt, List<StepActivity> activity, long fromSeq) {
     InFlightStep with(StepActivity event) {
       List<StepActivity> more = new ArrayList<>(activity);
       more.add(event);
-      return new InFlightStep(taskId, stepId, attempt, capability, input, traceId, acceptedAt, List.copyOf(more));
+      return new InFlightStep(taskId, stepId, attempt, capability, input, traceId, acceptedAt, List.copyOf(more),
+          fromSeq);
     }
   }
 
-  /** A finished step, kept so a redelivery gets the same answer instead of a second run. */
+  /**
+   * A finished step, kept so a redelivery gets the same answer instead of a second run;
+   * {@code record} is where its events are in the agent's journal.
+   */
   public record FinishedStep(
       String taskId, String stepId, int attempt, StepOutcome outcome, Usage usage, long latencyMs,
-      List<StepActivity> activity) {}
+      List<StepActivity> activity, StepRecord record) {}
 
   public static AgentState empty(String agentId) {
     return new AgentState(agentId, null, AgentStatus.AVAILABLE, Map.of(), List.of(), List.of(), null,
@@ -142,11 +149,12 @@ public record AgentState(
 
   public AgentState apply(JournalEntry entry, Duration reputationHalfLife) {
     Instant at = entry.stamp().at();
-    AgentState next = fold((AgentEvent) entry.event(), at, entry.stamp().traceId(), reputationHalfLife);
+    AgentState next = fold((AgentEvent) entry.event(), at, entry.stamp().traceId(), entry.stamp().seq(),
+        reputationHalfLife);
     return next.withHead(chainHead.after(entry.stamp()));
   }
 
-  private AgentState fold(AgentEvent event, Instant at, String traceId, Duration halfLife) {
+  private AgentState fold(AgentEvent event, Instant at, String traceId, long seq, Duration halfLife) {
     if (event instanceof AgentEvent.AgentConfigured e) {
       return new AgentState(agentId, e, status, inFlight, finished, recentAccepts, spendDay, spentThatDay,
           completed, failed, consecutiveFailures, reputation, notes, recent, chainHead);
@@ -156,7 +164,8 @@ public record AgentState(
       // A step taken up again after an interruption keeps what it did before: its tool calls.
       InFlightStep interrupted = inFlight.get(e.stepId());
       steps.put(e.stepId(), new InFlightStep(e.taskId(), e.stepId(), e.attempt(), e.capability(), e.input(),
-          traceId, at, interrupted == null ? List.of() : interrupted.activity()));
+          traceId, at, interrupted == null ? List.of() : interrupted.activity(),
+          interrupted == null ? seq : interrupted.fromSeq()));
       List<Instant> accepts = new ArrayList<>();
       for (Instant t : recentAccepts) {
         if (t.isAfter(at.minus(RATE_WINDOW))) {
@@ -184,17 +193,17 @@ public record AgentState(
           spentThatDay, completed, failed, consecutiveFailures, reputation, Map.copyOf(more), recent, chainHead);
     }
     if (event instanceof AgentEvent.StepFinished e) {
-      return finish(e, at, halfLife);
+      return finish(e, at, seq, halfLife);
     }
     if (event instanceof AgentEvent.StepRan e) {
       // Taken when it started (the rate limit counts from then), written when it ended.
       AgentState next = fold(new AgentEvent.StepAccepted(e.taskId(), e.stepId(), e.attempt(), e.capability(),
-          e.input()), e.acceptedAt() == null ? at : e.acceptedAt(), traceId, halfLife);
+          e.input()), e.acceptedAt() == null ? at : e.acceptedAt(), traceId, seq, halfLife);
       for (StepActivity activity : e.activity()) {
-        next = next.fold(activity, at, traceId, halfLife);
+        next = next.fold(activity, at, traceId, seq, halfLife);
       }
       return next.finish(new AgentEvent.StepFinished(e.taskId(), e.stepId(), e.attempt(), e.capability(), e.outcome(),
-          e.usage(), e.latencyMs(), e.withinSla()), at, halfLife);
+          e.usage(), e.latencyMs(), e.withinSla()), at, seq, halfLife);
     }
     if (event instanceof AgentEvent.AgentDegraded) {
       return withStatus(AgentStatus.DEGRADED);
@@ -207,13 +216,16 @@ public record AgentState(
     return this;
   }
 
-  private AgentState finish(AgentEvent.StepFinished e, Instant at, Duration halfLife) {
+  private AgentState finish(AgentEvent.StepFinished e, Instant at, long seq, Duration halfLife) {
     Map<String, InFlightStep> steps = new LinkedHashMap<>(inFlight);
     InFlightStep step = steps.remove(e.stepId());
     List<StepActivity> activity = step == null ? List.of() : step.activity();
     List<FinishedStep> done = new ArrayList<>(finished);
     done.removeIf(f -> f.stepId().equals(e.stepId()));
-    done.add(new FinishedStep(e.taskId(), e.stepId(), e.attempt(), e.outcome(), e.usage(), e.latencyMs(), activity));
+    // A step finished with no acceptance in the journal (taken before a restart) spans its last event only.
+    StepRecord record = new StepRecord(step == null || step.fromSeq() <= 0 ? seq : step.fromSeq(), seq);
+    done.add(new FinishedStep(e.taskId(), e.stepId(), e.attempt(), e.outcome(), e.usage(), e.latencyMs(), activity,
+        record));
     while (done.size() > FINISHED_KEPT) {
       done.remove(0);
     }

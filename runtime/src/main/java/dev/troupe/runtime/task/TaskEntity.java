@@ -10,7 +10,7 @@ import dev.troupe.persistence.DomainEvent;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
 import dev.troupe.runtime.agent.AgentEntity;
-import dev.troupe.runtime.agent.AgentEvent;
+import dev.troupe.runtime.agent.StepRecord;
 import dev.troupe.runtime.approval.Approval;
 import dev.troupe.runtime.approval.ApprovalIds;
 import dev.troupe.runtime.approval.ApprovalRules;
@@ -410,7 +410,7 @@ public final class TaskEntity
         : MatchReply.describe(matched.reply());
     // No agent took this attempt; it counts, so a capability nobody offers cannot retry forever.
     return onAttemptFailed(state, step.get().asAttempt(matched.attempt()), null, reason, true, Usage.NONE, 0,
-        ORCHESTRATOR, List.of());
+        ORCHESTRATOR, null);
   }
 
   private ReplyEffect<JournalEntry, TaskState> onStepReported(TaskState state, StepReported reported) {
@@ -423,7 +423,7 @@ public final class TaskEntity
     AuditActor agent = AuditActor.agent(report.agentId());
     if (report.outcome() instanceof StepOutcome.Completed done) {
       timers.cancel(report.stepId());
-      Journaling journaling = withActivity(state, report);
+      Journaling journaling = new Journaling(state, state.traceId());
       Optional<String> review = ApprovalRules.reviewReason(state.plan(), step.get().name(), done.confidence());
       if (review.isPresent()) {
         // A human sees the output before it feeds the next step.
@@ -431,12 +431,12 @@ public final class TaskEntity
         journaling.add(agent, new ApprovalRequested(approvalId, report.stepId(), report.agentId(), report.attempt(),
             null, done.output(), true, review.get(),
             deps.clock().instant().plus(deps.settings().approvalExpiry()), report.usage(), report.latencyMs(),
-            ApprovalRequested.REVIEW, done.confidence()));
+            ApprovalRequested.REVIEW, done.confidence(), report.record()));
         return journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(this::scheduleExpiry))
             .thenNoReply();
       }
       journaling.add(agent, new StepCompleted(report.stepId(), report.agentId(), report.attempt(), done.output(),
-          done.confidence(), report.usage(), report.latencyMs()));
+          done.confidence(), report.usage(), report.latencyMs(), report.record()));
       return journaling.planAndPersist().thenNoReply();
     }
     if (report.attempt() != step.get().attempts()) {
@@ -444,26 +444,26 @@ public final class TaskEntity
     }
     timers.cancel(report.stepId());
     if (report.outcome() instanceof StepOutcome.Escalate escalate) {
-      Journaling journaling = withActivity(state, report);
+      Journaling journaling = new Journaling(state, state.traceId());
       journaling.add(agent, new StepEscalated(report.stepId(), report.agentId(), report.attempt(),
-          escalate.reason(), report.usage(), report.latencyMs()));
+          escalate.reason(), report.usage(), report.latencyMs(), report.record()));
       journaling.add(ORCHESTRATOR,
           new TaskEscalated("agent " + report.agentId() + " asks for a human: " + escalate.reason()));
       return journaling.persist().thenNoReply();
     }
     if (report.outcome() instanceof StepOutcome.ProposeAction proposal) {
       boolean reversible = deps.tools().tool(proposal.tool()).map(Tool::spec).map(s -> s.reversible()).orElse(false);
-      Journaling journaling = withActivity(state, report);
+      Journaling journaling = new Journaling(state, state.traceId());
       String approvalId = ApprovalIds.of(taskId, report.stepId(), report.attempt());
       journaling.add(agent, new ApprovalRequested(approvalId,
           report.stepId(), report.agentId(), report.attempt(), proposal.tool(), proposal.input(), reversible,
           proposal.reason(), deps.clock().instant().plus(deps.settings().approvalExpiry()), report.usage(),
-          report.latencyMs()));
+          report.latencyMs(), ApprovalRequested.ACTION, null, report.record()));
       return journaling.persist().thenRun(s -> s.approval(approvalId).ifPresent(this::scheduleExpiry)).thenNoReply();
     }
     StepOutcome.Failed failed = (StepOutcome.Failed) report.outcome();
     return onAttemptFailed(state, step.get(), report.agentId(), failed.reason(), failed.retryable(),
-        report.usage(), report.latencyMs(), agent, report.activity());
+        report.usage(), report.latencyMs(), agent, report.record());
   }
 
   private ReplyEffect<JournalEntry, TaskState> onStepTimedOut(TaskState state, StepTimedOut timeout) {
@@ -474,22 +474,22 @@ public final class TaskEntity
     }
     Duration limit = stepTimeout(state, step.get());
     return onAttemptFailed(state, step.get(), step.get().agentId(), "step timed out after " + limit, true,
-        Usage.NONE, limit.toMillis(), ORCHESTRATOR, List.of());
+        Usage.NONE, limit.toMillis(), ORCHESTRATOR, null);
   }
 
   private ReplyEffect<JournalEntry, TaskState> onAttemptFailed(
       TaskState state, StepState step, String agentId, String reason, boolean retryable, Usage usage,
-      long durationMs, AuditActor reporter, List<AgentEvent.StepActivity> activity) {
+      long durationMs, AuditActor reporter, StepRecord record) {
     boolean willRetry = retryable && step.attemptsSinceResumed() < deps.settings().maxAttempts();
     Journaling journaling = new Journaling(state, state.traceId());
-    activity.forEach(event -> journaling.add(AuditActor.agent(agentId), event));
     StepFailed failed = new StepFailed(step.stepId(), agentId, step.attempts(), reason, retryable, willRetry, usage,
-        durationMs);
+        durationMs, record);
     if (retryable && !willRetry && deps.settings().onRetriesExhausted() == TaskSettings.RetriesExhausted.ESCALATE
         && failureMatters(state, step, failed, reporter)) {
       // A human decides: guidance runs the step again (as its next attempt), cancel ends the task.
       String why = "step " + step.name() + " used up its " + step.attemptsSinceResumed() + " attempts: " + reason;
-      journaling.add(reporter, new StepEscalated(step.stepId(), agentId, step.attempts(), why, usage, durationMs));
+      journaling.add(reporter, new StepEscalated(step.stepId(), agentId, step.attempts(), why, usage, durationMs,
+          record));
       journaling.add(ORCHESTRATOR, new TaskEscalated(why));
       return journaling.persist().thenNoReply();
     }
@@ -897,7 +897,7 @@ public final class TaskEntity
         ? "child task " + finished.childTaskId() + " did not finish in time: " + finished.failure()
         : "child task " + finished.childTaskId() + " ended " + result.status() + ": " + result.error();
     return onAttemptFailed(state, step.get(), agentId, reason, retryable, Usage.NONE, finished.durationMs(),
-        ORCHESTRATOR, List.of());
+        ORCHESTRATOR, null);
   }
 
   /** The id of the child task a workflow subtask runs as: the same for every attempt of the step. */
@@ -967,13 +967,6 @@ public final class TaskEntity
 
   private AuditContext audit(AuditActor actor, String traceId) {
     return new AuditContext(deps.clock().instant(), actor, traceId, taskId);
-  }
-
-  /** A batch that starts with the agent's step activity, as it happened, stamped as the agent's. */
-  private Journaling withActivity(TaskState state, AgentEntity.StepReport report) {
-    Journaling journaling = new Journaling(state, state.traceId());
-    report.activity().forEach(event -> journaling.add(AuditActor.agent(report.agentId()), event));
-    return journaling;
   }
 
   private EffectBuilder<JournalEntry, TaskState> persist(TaskState state, AuditActor actor, DomainEvent event) {

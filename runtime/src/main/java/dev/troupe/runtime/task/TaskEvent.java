@@ -2,6 +2,7 @@ package dev.troupe.runtime.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.troupe.persistence.DomainEvent;
+import dev.troupe.runtime.agent.StepRecord;
 import dev.troupe.runtime.workflow.RejectPolicy;
 import dev.troupe.runtime.workflow.WorkflowDefinition;
 import dev.troupe.sdk.Usage;
@@ -12,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a task's journal records (besides the agents' step activity it copies in). Each carries
- * what a reader (auditor, SSE client) needs without re-deriving it. The names are persisted
- * identifiers: never rename, only add.
+ * What a task's journal records. Each carries what a reader (auditor, SSE client) needs without
+ * re-deriving it. What an agent did inside a step (its model and tool calls, its notes) is in the
+ * agent's journal; the events that report an agent's attempt point there ({@code agentRecord},
+ * see {@link StepRecord}). Journals written before that copied those events in instead, and still
+ * read as they were. The names are persisted identifiers: never rename, only add.
  */
 public sealed interface TaskEvent extends DomainEvent {
 
@@ -67,8 +70,14 @@ public sealed interface TaskEvent extends DomainEvent {
 
   /** An agent finished a step. */
   record StepCompleted(
-      String stepId, String agentId, int attempt, JsonNode output, double confidence, Usage usage, long durationMs)
-      implements TaskEvent {}
+      String stepId, String agentId, int attempt, JsonNode output, double confidence, Usage usage, long durationMs,
+      StepRecord agentRecord)
+      implements TaskEvent {
+    public StepCompleted(String stepId, String agentId, int attempt, JsonNode output, double confidence, Usage usage,
+        long durationMs) {
+      this(stepId, agentId, attempt, output, confidence, usage, durationMs, null);
+    }
+  }
 
   /**
    * An attempt failed; {@code willRetry} says whether another attempt follows. {@code agentId} is
@@ -76,12 +85,22 @@ public sealed interface TaskEvent extends DomainEvent {
    */
   record StepFailed(
       String stepId, String agentId, int attempt, String reason, boolean retryable, boolean willRetry,
-      Usage usage, long durationMs)
-      implements TaskEvent {}
+      Usage usage, long durationMs, StepRecord agentRecord)
+      implements TaskEvent {
+    public StepFailed(String stepId, String agentId, int attempt, String reason, boolean retryable, boolean willRetry,
+        Usage usage, long durationMs) {
+      this(stepId, agentId, attempt, reason, retryable, willRetry, usage, durationMs, null);
+    }
+  }
 
   /** The agent asked for a human. */
-  record StepEscalated(String stepId, String agentId, int attempt, String reason, Usage usage, long durationMs)
-      implements TaskEvent {}
+  record StepEscalated(String stepId, String agentId, int attempt, String reason, Usage usage, long durationMs,
+      StepRecord agentRecord)
+      implements TaskEvent {
+    public StepEscalated(String stepId, String agentId, int attempt, String reason, Usage usage, long durationMs) {
+      this(stepId, agentId, attempt, reason, usage, durationMs, null);
+    }
+  }
 
   /**
    * Something waits for a human: an action the agent proposed (nothing runs until it is approved),
@@ -89,7 +108,8 @@ public sealed interface TaskEvent extends DomainEvent {
    */
   record ApprovalRequested(
       String approvalId, String stepId, String agentId, int attempt, String tool, JsonNode input, boolean reversible,
-      String reason, Instant expiresAt, Usage usage, long durationMs, String kind, Double confidence)
+      String reason, Instant expiresAt, Usage usage, long durationMs, String kind, Double confidence,
+      StepRecord agentRecord)
       implements TaskEvent {
     /** {@value #ACTION}: a proposed tool call; {@value #REVIEW}: a step's output, {@code input}, to review. */
     public static final String ACTION = "action";
@@ -102,7 +122,14 @@ public sealed interface TaskEvent extends DomainEvent {
     public ApprovalRequested(String approvalId, String stepId, String agentId, int attempt, String tool,
         JsonNode input, boolean reversible, String reason, Instant expiresAt, Usage usage, long durationMs) {
       this(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, expiresAt, usage, durationMs, ACTION,
-          null);
+          null, null);
+    }
+
+    public ApprovalRequested(String approvalId, String stepId, String agentId, int attempt, String tool,
+        JsonNode input, boolean reversible, String reason, Instant expiresAt, Usage usage, long durationMs, String kind,
+        Double confidence) {
+      this(approvalId, stepId, agentId, attempt, tool, input, reversible, reason, expiresAt, usage, durationMs, kind,
+          confidence, null);
     }
   }
 

@@ -266,6 +266,29 @@ class AgentEntityTest {
         .map(JournalEntry.class::cast).toList();
   }
 
+  /**
+   * What the agent did in the attempt {@code report} tells of, found where the report points in the
+   * agent's journal, as the task's readers find it.
+   */
+  private List<AgentEvent.StepActivity> activity(String agentId, AgentEntity.StepReport report) {
+    List<AgentEvent.StepActivity> found = new java.util.ArrayList<>();
+    if (report.record() == null) {
+      return found;
+    }
+    for (JournalEntry entry : journal(agentId)) {
+      long seq = entry.stamp().seq();
+      if (seq < report.record().fromSeq() || seq > report.record().toSeq()) {
+        continue;
+      }
+      if (entry.event() instanceof AgentEvent.StepRan ran && ran.stepId().equals(report.stepId())) {
+        found.addAll(ran.activity());
+      } else if (entry.event() instanceof AgentEvent.StepActivity a && a.stepId().equals(report.stepId())) {
+        found.add(a);
+      }
+    }
+    return found;
+  }
+
   /** The agent's events with each one-write step's activity laid out in place. */
   private List<AgentEvent> activity(String agentId) {
     List<AgentEvent> events = new java.util.ArrayList<>();
@@ -310,10 +333,10 @@ class AgentEntityTest {
     assertEquals(1, report.usage().toolCalls());
     assertEquals(new BigDecimal("0.003"), report.usage().costUsd(), "1 token in, 2 out, at $1 per 1k");
     assertEquals(List.of("ModelCalled", "DecisionNoted", "ToolCallIntended", "ToolCalled"),
-        report.activity().stream().map(e -> e.getClass().getSimpleName()).toList());
+        activity(id, report).stream().map(e -> e.getClass().getSimpleName()).toList());
     assertEquals(List.of("AgentConfigured", "StepAccepted", "ModelCalled", "DecisionNoted", "NoteRemembered",
         "ToolCallIntended", "ToolCalled", "StepFinished"), journalTypes(id));
-    AgentEvent.ToolCalled tool = (AgentEvent.ToolCalled) report.activity().get(3);
+    AgentEvent.ToolCalled tool = (AgentEvent.ToolCalled) activity(id, report).get(3);
     assertEquals("ok", tool.outcome());
     assertEquals("task-1.main/tool-1", tool.idempotencyKey());
     JournalEntry accepted = journal(id).get(1);
@@ -361,7 +384,7 @@ class AgentEntityTest {
     assertEquals(false, failed.retryable());
     assertEquals("BUDGET_EXCEEDED: 3 of 10 tokens are left", failed.reason());
     assertEquals(0, refused.usage().tokens(), "the model was not called");
-    AgentEvent.ModelCalled notCalled = (AgentEvent.ModelCalled) refused.activity().get(0);
+    AgentEvent.ModelCalled notCalled = (AgentEvent.ModelCalled) activity(id, refused).get(0);
     assertEquals("BUDGET_EXCEEDED: 3 of 10 tokens are left", notCalled.error());
   }
 
@@ -399,7 +422,7 @@ class AgentEntityTest {
     StepOutcome.Failed loop = assertInstanceOf(StepOutcome.Failed.class, looping.outcome());
     assertEquals("RUNAWAY: tool test.echo was called 4 times with the same input in one step (the limit is 3)",
         loop.reason());
-    assertEquals(3, looping.activity().stream().filter(e -> e instanceof AgentEvent.ToolCalled t
+    assertEquals(3, activity(id, looping).stream().filter(e -> e instanceof AgentEvent.ToolCalled t
         && t.outcome().equals("ok")).count(), "the fourth identical call was refused, not made");
   }
 
@@ -439,7 +462,7 @@ class AgentEntityTest {
     assertEquals(2, runs.get(), "s2 ran once");
     AgentEntity.StepReport again = run(agent, "s1", 1, "model");
     assertEquals(first.outcome(), again.outcome());
-    assertEquals(first.activity(), again.activity(), "the activity comes back from the journal too");
+    assertEquals(first.record(), again.record(), "the redelivery points at the same record in the journal");
     assertEquals(2, runs.get(), "s1 was answered from the journal, not run again");
 
     // A new incarnation on the same journal (as after a node restart) knows it too.
@@ -550,7 +573,9 @@ class AgentEntityTest {
     AgentEvent.StepRan ran = (AgentEvent.StepRan) written.get(0).event();
     assertEquals(List.of("ModelCalled"), ran.activity().stream().map(a -> a.getClass().getSimpleName()).toList());
     assertEquals(report.outcome(), ran.outcome());
-    assertEquals(report.activity(), ran.activity(), "the task hears of the same model call");
+    long seq = written.get(0).stamp().seq();
+    assertEquals(new StepRecord(seq, seq), report.record(), "the report points at the step's one event");
+    assertEquals(ran.activity(), activity(id, report), "where readers of the task find its model call");
     assertEquals("trace-1", written.get(0).stamp().traceId());
     assertEquals("task-1", written.get(0).stamp().taskId());
 
@@ -560,7 +585,7 @@ class AgentEntityTest {
     int runsBefore = runs.get();
     AgentEntity.StepReport again = run(reborn, "s1", 1, "think");
     assertEquals(report.outcome(), again.outcome());
-    assertEquals(report.activity(), again.activity());
+    assertEquals(report.record(), again.record());
     assertEquals(runsBefore, runs.get());
     assertTrue(verify(id).ok(), verify(id).toString());
   }

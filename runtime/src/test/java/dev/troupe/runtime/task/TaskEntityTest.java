@@ -19,6 +19,7 @@ import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.StoredEntry;
 import dev.troupe.persistence.VerifyReport;
 import dev.troupe.runtime.agent.AgentEntity;
+import dev.troupe.runtime.agent.StepRecord;
 import dev.troupe.runtime.agent.AgentEvent;
 import dev.troupe.runtime.agent.AgentStatus;
 import dev.troupe.runtime.approval.Approval;
@@ -175,13 +176,13 @@ class TaskEntityTest {
   }
 
   private static void report(AgentEntity.RunStep run, String agentId, StepOutcome outcome, Usage usage,
-      List<AgentEvent.StepActivity> activity) {
+      StepRecord record) {
     run.replyTo().tell(new AgentEntity.StepReport(run.taskId(), run.stepId(), run.attempt(), agentId, outcome, usage,
-        7, activity));
+        7, record));
   }
 
   private static void report(AgentEntity.RunStep run, String agentId, StepOutcome outcome) {
-    report(run, agentId, outcome, Usage.NONE, List.of());
+    report(run, agentId, outcome, Usage.NONE, null);
   }
 
   private static TaskState awaitState(
@@ -236,9 +237,10 @@ class TaskEntityTest {
     assertEquals("greet", run.goal());
     assertEquals("trace-1", run.traceId());
 
-    var call = new AgentEvent.ModelCalled(run.stepId(), "local", "fast", 10, 5, new BigDecimal("0.002"), 3, null);
+    // Where the agent journaled this attempt (its model call among it): the task points there.
+    StepRecord record = new StepRecord(41, 41);
     report(run, "summarizer-1", summary("Hello there.", 0.9), new Usage(10, 5, new BigDecimal("0.002"), 1, 0),
-        List.of(call));
+        record);
     TaskState done = awaitState(entity, s -> s.status() == TaskStatus.COMPLETED);
 
     assertEquals("Hello there.", done.output().get("summary").asText());
@@ -247,12 +249,13 @@ class TaskEntityTest {
     assertEquals(StepStatus.COMPLETED, step.status());
     assertEquals("summarizer-1", step.agentId());
     assertEquals(0.9, step.confidence());
-    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "ModelCalled", "StepCompleted", "TaskCompleted"),
-        journalTypes());
-    assertEquals(call, journal().get(3).event(), "the agent's model call is in the task's timeline");
+    assertEquals(List.of("TaskSubmitted", "StepPlanned", "StepStarted", "StepCompleted", "TaskCompleted"),
+        journalTypes(), "the agent's calls are in its own journal, not copied here");
+    var completed = (TaskEvent.StepCompleted) journal().get(3).event();
+    assertEquals(record, completed.agentRecord(), "the outcome points at the agent's record of the attempt");
     assertEquals(AuditActor.agent("summarizer-1"), journal().get(3).stamp().actor());
-    assertEquals(AuditActor.system("orchestrator"), journal().get(5).stamp().actor());
-    assertEquals(VerifyReport.ok(6), verifyJournal());
+    assertEquals(AuditActor.system("orchestrator"), journal().get(4).stamp().actor());
+    assertEquals(VerifyReport.ok(5), verifyJournal());
   }
 
   @Test
