@@ -105,6 +105,10 @@ public final class ConfigReader {
     return read(path, () -> config.getStringList(path), "a list of strings");
   }
 
+  public com.typesafe.config.ConfigObject object(String path) {
+    return read(path, () -> config.getObject(path), "an object");
+  }
+
   public List<? extends Config> objects(String path) {
     return read(path, () -> config.getConfigList(path), "a list of objects");
   }

@@ -18,12 +18,22 @@ public record TroupeSettings(
     AgentSettings agents,
     SupervisionSettings supervision,
     JournalSettings journal,
-    RedactionSettings redaction) {
+    RedactionSettings redaction,
+    ModelSettings models) {
 
   public static final String ROOT = "troupe";
 
   /** Reads and validates {@code troupe { ... }} of an already loaded config. */
   public static TroupeSettings create(Config root) {
+    return create(root, System::getenv);
+  }
+
+  /**
+   * As {@link #create(Config)}, with {@code environment} for the variables settings name (the
+   * providers' API keys: only their presence is checked here; the values are read when a provider
+   * starts, and never kept in settings).
+   */
+  public static TroupeSettings create(Config root, java.util.function.Function<String, String> environment) {
     ConfigReader troupe = ConfigReader.at(root, ROOT);
     return new TroupeSettings(
         dataDir(troupe),
@@ -33,7 +43,8 @@ public record TroupeSettings(
         AgentSettings.create(troupe.child("agents")),
         SupervisionSettings.create(troupe.child("supervision")),
         JournalSettings.create(troupe.child("journal")),
-        RedactionSettings.create(troupe.child("redaction")));
+        RedactionSettings.create(troupe.child("redaction")),
+        ModelSettings.create(troupe.child("models"), environment));
   }
 
   /**
@@ -71,7 +82,7 @@ public record TroupeSettings(
 
   /** The same settings with other HTTP settings (tests bind to an ephemeral port this way). */
   public TroupeSettings withHttp(HttpSettings newHttp) {
-    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction);
+    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction, models);
   }
 
   private static Path dataDir(ConfigReader troupe) {

@@ -22,7 +22,10 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code /v1/agents} and {@code /v1/capabilities}: what the marketplace knows, for any role. */
+/**
+ * {@code /v1/agents}, {@code /v1/capabilities} and {@code /v1/models}: what the marketplace
+ * knows and what the agents think with (models, tiers, breaker states; never a key), for any role.
+ */
 final class AgentRoutes extends AllDirectives {
   private final TroupeRuntime runtime;
   private final Duration timeout;
@@ -59,7 +62,9 @@ final class AgentRoutes extends AllDirectives {
                     .orElseGet(() -> Problems.response(StatusCodes.NOT_FOUND, "no agent " + agentId,
                         "/v1/agents/" + agentId)), executor)
                 .exceptionally(TaskRoutes::unavailable)))))),
-        path("capabilities", () -> get(() -> complete(json(Map.of("items", capabilities()))))));
+        path("capabilities", () -> get(() -> complete(json(Map.of("items", capabilities()))))),
+        path("models", () -> get(() -> complete(json(Map.of("models", runtime.models().models(),
+            "tiers", runtime.models().tiers()))))));
   }
 
   private CompletionStage<List<Advertisement>> listed() {

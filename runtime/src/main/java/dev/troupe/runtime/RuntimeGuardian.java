@@ -13,6 +13,7 @@ import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.metrics.TaskMetrics;
+import dev.troupe.runtime.model.ModelRouting;
 import dev.troupe.runtime.task.ChildWorkflows;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskDelegator;
@@ -47,6 +48,7 @@ import org.apache.pekko.stream.javadsl.Sink;
  * ├── registry            marketplace: advertisements, waiting lines, matching, reputation
  * ├── agents              sharding region of {@link AgentEntity} (also on one node)
  * ├── tasks               sharding region of {@link TaskEntity}: one orchestrator per task
+ * ├── models              {@link ModelRouting} (built from troupe.models before): tiers, fallbacks, breakers
  * ├── workflows           sharding region of {@link WorkflowEntity}: versioned definitions
  * ├── trigger-router      cluster singleton {@link TriggerRouter}: workflows started by others
  * └── read side           {@link TaskDirectory} (lists, approvals) and {@link TaskMetrics}, fed by
@@ -66,7 +68,7 @@ public final class RuntimeGuardian {
 
   /** What the parts are built from. */
   public record Wiring(TroupeSettings settings, TroupeComponents components, AgentCatalog catalog,
-      ToolRegistry tools, JournalAudit audit, Executor agentExecutor, Clock clock) {}
+      ToolRegistry tools, ModelRouting models, JournalAudit audit, Executor agentExecutor, Clock clock) {}
 
   private RuntimeGuardian() {}
 
@@ -105,7 +107,7 @@ public final class RuntimeGuardian {
     Redactor redactor = Redactor.of(settings.redaction());
     LocalSteps localSteps = new LocalSteps();
 
-    AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.components().models(), wiring.tools(),
+    AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.models().gateway(), wiring.tools(),
         wiring.agentExecutor(), topic, new TaskDelegator(taskClient, stepTimeout, wiring.agentExecutor()),
         agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps));
 

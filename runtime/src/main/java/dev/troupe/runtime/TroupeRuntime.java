@@ -11,6 +11,7 @@ import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.metrics.TaskMetrics;
+import dev.troupe.runtime.model.ModelRouting;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.tool.ToolRegistry;
 import dev.troupe.runtime.workflow.ExternalEvents;
@@ -45,6 +46,7 @@ public final class TroupeRuntime {
   public static final String AGENT_DISPATCHER = "troupe-agent-dispatcher";
 
   private final TroupeSettings settings;
+  private final ModelRouting models;
   private final AgentCatalog catalog;
   private final TaskClient tasks;
   private final JournalAudit audit;
@@ -56,8 +58,10 @@ public final class TroupeRuntime {
   private final TaskMetrics metrics;
   private final dev.troupe.runtime.admission.TaskIntake intake;
 
-  private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, JournalAudit audit, RuntimeGuardian.Parts parts) {
+  private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, JournalAudit audit, ModelRouting models,
+      RuntimeGuardian.Parts parts) {
     this.settings = settings;
+    this.models = models;
     this.catalog = catalog;
     this.audit = audit;
     this.tasks = parts.tasks();
@@ -96,9 +100,12 @@ public final class TroupeRuntime {
       ActorSystem<?> system, TroupeSettings settings, TroupeComponents components) {
     AgentCatalog catalog;
     ToolRegistry tools;
+    ModelRouting models;
+    Executor agentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(AGENT_DISPATCHER));
     try {
       tools = new ToolRegistry(components.tools());
-      catalog = new AgentCatalog(components.agents(), tools, components.models());
+      models = ModelRouting.create(system, settings.models(), components.models(), agentExecutor);
+      catalog = new AgentCatalog(components.agents(), tools, models.gateway());
       for (String gated : settings.agents().toolsNeedingApproval()) {
         if (tools.tool(gated).isEmpty()) {
           throw new IllegalArgumentException("troupe.agents.tools-needing-approval: no tool " + gated
@@ -110,7 +117,6 @@ public final class TroupeRuntime {
     }
     Clock clock = Clock.systemUTC();
     Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
-    Executor agentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(AGENT_DISPATCHER));
     return CompletableFuture
         .supplyAsync(() -> {
           createDataDir(settings);
@@ -121,8 +127,8 @@ public final class TroupeRuntime {
         .thenCompose(audit -> {
           CompletableFuture<RuntimeGuardian.Parts> started = new CompletableFuture<>();
           system.systemActorOf(RuntimeGuardian.create(new RuntimeGuardian.Wiring(settings, components, catalog, tools,
-              audit, agentExecutor, clock), started), RuntimeGuardian.NAME, Props.empty());
-          return started.thenApply(parts -> new TroupeRuntime(settings, catalog, audit, parts));
+              models, audit, agentExecutor, clock), started), RuntimeGuardian.NAME, Props.empty());
+          return started.thenApply(parts -> new TroupeRuntime(settings, catalog, audit, models, parts));
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
@@ -172,6 +178,11 @@ public final class TroupeRuntime {
 
   public TroupeSettings settings() {
     return settings;
+  }
+
+  /** The node's models and tiers, with their breakers: what agents think with. */
+  public ModelRouting models() {
+    return models;
   }
 
   /** The agents this node runs and the capabilities they offer. */

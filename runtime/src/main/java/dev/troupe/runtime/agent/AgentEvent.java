@@ -73,11 +73,25 @@ public sealed interface AgentEvent extends DomainEvent {
     String stepId();
   }
 
-  /** One model call: which model, tokens, cost and latency; {@code error} when it failed. */
+  /**
+   * One model call: which model answered (after any fallback), tokens, cost and latency;
+   * {@code error} when it failed. {@code attempts} counts the calls it took (retries and fallbacks
+   * included), {@code fallbacks} says why each model before the one that answered was passed
+   * over, {@code finishReason} why the model stopped. {@code prompt} and {@code reply} are what
+   * the model was asked and said, masked by the redactor ({@code redactions} says what was
+   * masked). Calls journaled before these fields existed have them null.
+   */
   record ModelCalled(
       String stepId, String model, String tier, long inputTokens, long outputTokens, BigDecimal costUsd,
-      long latencyMs, String error)
-      implements StepActivity {}
+      long latencyMs, String error, Integer attempts, List<String> fallbacks, String finishReason, JsonNode prompt,
+      JsonNode reply, List<String> redactions)
+      implements StepActivity {
+    public ModelCalled(String stepId, String model, String tier, long inputTokens, long outputTokens,
+        BigDecimal costUsd, long latencyMs, String error) {
+      this(stepId, model, tier, inputTokens, outputTokens, costUsd, latencyMs, error, null, null, null, null, null,
+          null);
+    }
+  }
 
   /**
    * A tool is about to be called: journaled (and awaited) before the call, so that after a crash a

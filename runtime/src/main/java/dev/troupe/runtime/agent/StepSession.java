@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -276,7 +277,7 @@ public final class StepSession implements StepContext {
       }
       // The worst case is reserved before the call; what the call really used is settled after it.
       String key = request.stepId() + "#" + request.attempt() + "/model-" + n;
-      long inputTokens = (modelRequest.system().length() + modelRequest.prompt().length() + 3) / 4;
+      long inputTokens = (modelRequest.inputChars() + 3) / 4;
       long tokens = inputTokens + modelRequest.maxOutputTokens();
       BigDecimal cost = delegate.pricing().costOf(inputTokens, modelRequest.maxOutputTokens());
       // On the agent's executor: the reservation is answered on the task entity's thread, and the
@@ -294,6 +295,18 @@ public final class StepSession implements StepContext {
                   reply != null ? reply.costUsd() : timedOut ? cost : BigDecimal.ZERO);
             });
           }, executor);
+    }
+
+    /** The journal's record of an answered call: what was asked and said, masked. */
+    private ModelCalled modelCalled(ModelRequest modelRequest, ModelReply reply, long latency) {
+      var prompt = guards.redactor().redact(ModelExchange.prompt(modelRequest));
+      var answer = guards.redactor().redact(ModelExchange.reply(reply));
+      List<String> redactions = new ArrayList<>(prompt.summary("prompt"));
+      redactions.addAll(answer.summary("reply"));
+      return new ModelCalled(request.stepId(), reply.model(), definition.modelTier(), reply.inputTokens(),
+          reply.outputTokens(), reply.costUsd(), latency, null, reply.attempts(),
+          reply.fallbacks().isEmpty() ? null : reply.fallbacks(), reply.finishReason(), prompt.json(), answer.json(),
+          redactions.isEmpty() ? null : redactions);
     }
 
     /** Not called: the step fails for good, and the journal says why. */
@@ -320,13 +333,14 @@ public final class StepSession implements StepContext {
         long latency = millisSince(start);
         if (error != null) {
           String why = unwrap(error) instanceof ModelTimeoutException ? timedOut : describe(error);
+          var prompt = guards.redactor().redact(ModelExchange.prompt(modelRequest));
           recorder.record(new ModelCalled(request.stepId(), delegate.name(), definition.modelTier(), 0, 0,
-              BigDecimal.ZERO, latency, why));
+              BigDecimal.ZERO, latency, why, null, null, null, prompt.json(), null,
+              prompt.changed() ? prompt.summary("prompt") : null));
           usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 1, 0), Usage::plus);
           return;
         }
-        recorder.record(new ModelCalled(request.stepId(), reply.model(), definition.modelTier(),
-            reply.inputTokens(), reply.outputTokens(), reply.costUsd(), latency, null));
+        recorder.record(modelCalled(modelRequest, reply, latency));
         usage.accumulateAndGet(new Usage(reply.inputTokens(), reply.outputTokens(), reply.costUsd(), 1, 0),
             Usage::plus);
       });
