@@ -40,9 +40,14 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start(Path dataDir, String hocon) throws Exception {
+    return start(dataDir, hocon, System.getenv());
+  }
+
+  /** As {@link #start(Path, String)}, with {@code environment} as the variables settings name (API keys). */
+  static TestServer start(Path dataDir, String hocon, Map<String, String> environment) throws Exception {
     Config config = TroupeSettings.load(ConfigFactory.parseString(hocon)
         .withFallback(ConfigFactory.parseMap(Map.of("troupe.data-dir", dataDir.toString()))));
-    TroupeSettings configured = TroupeSettings.create(config);
+    TroupeSettings configured = TroupeSettings.create(config, environment::get);
     TroupeSettings settings = configured.withHttp(configured.http().withPort(0));
     var keys = AdminKeyBootstrap.load(settings, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     TroupeNode node = TroupeNode.start(config, settings, keys, BuiltIns.components(settings));

@@ -13,6 +13,7 @@ import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.metrics.TaskMetrics;
+import dev.troupe.runtime.model.ModelHealthJournal;
 import dev.troupe.runtime.model.ModelRouting;
 import dev.troupe.runtime.task.ChildWorkflows;
 import dev.troupe.runtime.task.TaskClient;
@@ -36,6 +37,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /**
@@ -46,6 +48,7 @@ import org.apache.pekko.stream.javadsl.Sink;
  * troupe (this guardian)
  * ├── marketplace-topic   where agents advertise, on every node
  * ├── registry            marketplace: advertisements, waiting lines, matching, reputation
+ * ├── model-health        {@link ModelHealthJournal}: this node's journal of its models' breakers
  * ├── agents              sharding region of {@link AgentEntity} (also on one node)
  * ├── tasks               sharding region of {@link TaskEntity}: one orchestrator per task
  * ├── models              {@link ModelRouting} (built from troupe.models before): tiers, fallbacks, breakers
@@ -132,8 +135,15 @@ public final class RuntimeGuardian {
         supervision);
     localSteps.drainOnStop(system, agentSettings.drainTimeout());
 
+    // Every change of a model's breaker is journaled by this node (one journal per node).
+    ActorRef<ModelHealthJournal.Changed> health = context.spawn(Behaviors.supervise(ModelHealthJournal.create(
+            Cluster.get(system).selfMember().address().hostPort(), chain, wiring.clock())).onFailure(restart),
+        "model-health");
+    wiring.models().breakers().listen((model, from, to) -> health.tell(new ModelHealthJournal.Changed(model, from, to)));
+
     TaskDirectory directory = new TaskDirectory();
     TaskMetrics metrics = new TaskMetrics(directory);
+    metrics.watch(wiring.models());
     directory.listen(metrics);
     DirectoryFeed.follow(directory, wiring.audit().readJournal(), system);
     return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor);

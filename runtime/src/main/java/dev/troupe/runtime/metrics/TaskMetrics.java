@@ -2,6 +2,7 @@ package dev.troupe.runtime.metrics;
 
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.runtime.directory.TaskDirectory;
+import dev.troupe.runtime.model.ModelRouting;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.sdk.Usage;
@@ -13,6 +14,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * What {@code /metrics} shows, counted from the task journal as the directory folds it. Because
@@ -92,6 +95,27 @@ public final class TaskMetrics implements TaskDirectory.Listener {
 
   private static String kind(TaskState task, String approvalId) {
     return task.approval(approvalId).map(a -> a.kind()).orElse("action");
+  }
+
+  /**
+   * The models' circuit breakers: {@code troupe_model_breaker_state{model, state}} is 1 for each
+   * model's current state and 0 for the others; {@code troupe_model_breaker_transitions_total}
+   * counts changes by the state entered.
+   */
+  public void watch(ModelRouting models) {
+    Counter transitions = Counter.builder().name("troupe_model_breaker_transitions_total")
+        .help("Circuit breaker state changes, by model and the state entered").labelNames("model", "state")
+        .register(registry);
+    models.breakers().listen((model, from, to) -> transitions.labelValues(model, to.toLowerCase(Locale.ROOT)).inc());
+    GaugeWithCallback.builder().name("troupe_model_breaker_state")
+        .help("Each model's circuit breaker: 1 for its current state (closed, open, half_open), 0 for the others")
+        .labelNames("model", "state")
+        .callback(callback -> models.models().forEach(model -> {
+          for (String state : List.of("CLOSED", "OPEN", "HALF_OPEN")) {
+            callback.call(state.equals(model.breaker()) ? 1 : 0, model.id(), state.toLowerCase(Locale.ROOT));
+          }
+        }))
+        .register(registry);
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -1,0 +1,12 @@
+package dev.troupe.runtime.model;
+
+import dev.troupe.persistence.DomainEvent;
+
+/** What the node's model journal records. The names are persisted identifiers: never rename, only add. */
+public sealed interface ModelHealthEvent extends DomainEvent {
+  /**
+   * A model's circuit breaker changed state on this node: {@code CLOSED}, {@code OPEN} (calls fail
+   * fast and the tier falls over) or {@code HALF_OPEN} (probes go through).
+   */
+  record BreakerStateChanged(String model, String from, String to) implements ModelHealthEvent {}
+}
