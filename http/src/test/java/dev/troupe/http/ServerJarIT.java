@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.runtime.model.FakeProvider;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,6 +164,51 @@ class ServerJarIT {
     assertTrue(server.process().waitFor(20, TimeUnit.SECONDS));
     assertEquals(2, server.process().exitValue());
     assertEquals("troupe.http.port: must be 1..65535, was 70000\n", server.stderr());
+  }
+
+  @Test
+  void theJarThinksWithAConfiguredProviderGivenOnlyAConfigFile() throws Exception {
+    try (FakeProvider provider = FakeProvider.openAi()) {
+      provider.always(FakeProvider.openAiText("Summarised by the provider.", 30, 6));
+      Path config = work.resolve("models.conf");
+      Files.writeString(config, String.join("\n",
+          "troupe.models.providers.gateway { kind = openai-compatible, base-url = \"" + provider.baseUrl() + "\",",
+          "  api-key-env = GATEWAY_API_KEY }",
+          "troupe.models.models.mini { provider = gateway, name = gpt-4o-mini,",
+          "  usd-per-million-input = 0.15, usd-per-million-output = 0.60 }",
+          "troupe.models.tiers.fast { primary = mini, fallbacks = [local] }"));
+      Path data = work.resolve("data");
+      Server server = start(data, Map.of("GATEWAY_API_KEY", "sk-from-the-environment-42"),
+          "-Dconfig.file=" + config);
+      awaitReady(server, Duration.ofSeconds(20));
+      String key = Files.readString(data.resolve("admin.key")).strip();
+      HttpResponse<String> accepted = CLIENT.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + server.port() + "/v1/tasks"))
+          .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(
+              "{\"capability\":\"text.summarize\",\"input\":{\"text\":\"A long text. About things.\"}}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, accepted.statusCode(), accepted.body());
+      JsonNode task = awaitCompleted(server.port(), ApiJson.MAPPER.readTree(accepted.body()).get("taskId").asText(),
+          key);
+      assertEquals("Summarised by the provider.", task.get("output").get("summary").asText());
+      assertEquals("Bearer sk-from-the-environment-42", provider.requests().get(0).header("Authorization"));
+      assertFalse(server.stdout().contains("sk-from-the-environment-42") || server.stderr()
+          .contains("sk-from-the-environment-42"), "the key is in no log line");
+      assertTrue(get(server.port(), "/v1/models", key).body().contains("\"primary\":\"mini\""));
+    }
+  }
+
+  @Test
+  void aProviderWhoseKeyVariableIsNotSetStopsTheStartNamingTheKey() throws Exception {
+    Server server = start(work.resolve("data"), Map.of(),
+        "-Dtroupe.models.providers.openai.kind=openai-compatible",
+        "-Dtroupe.models.providers.openai.base-url=https://api.openai.com/v1",
+        "-Dtroupe.models.providers.openai.api-key-env=TROUPE_TEST_UNSET_KEY");
+    assertTrue(server.process().waitFor(20, TimeUnit.SECONDS));
+    assertEquals(2, server.process().exitValue());
+    assertEquals("troupe.models.providers.openai.api-key-env: the environment variable TROUPE_TEST_UNSET_KEY is not"
+        + " set\n", server.stderr());
   }
 
   @Test
