@@ -3,6 +3,7 @@ package dev.troupe.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** {@code troupe.agents}: which agents run, the resources for their code, and marketplace timing. */
@@ -20,16 +21,34 @@ public record AgentSettings(
     int maxModelCallsPerStep,
     int maxIdenticalToolCalls,
     List<String> toolsNeedingApproval,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    int bulkheadThreads,
+    Map<String, Integer> bulkheads) {
   private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   /** An agent class to instantiate and how many instances of it to run. */
   public record Registration(String className, int instances) {}
 
   public AgentSettings {
+    bulkheads = bulkheads == null ? Map.of() : Map.copyOf(bulkheads);
     registrations = List.copyOf(registrations);
     tools = List.copyOf(tools);
     toolsNeedingApproval = toolsNeedingApproval == null ? List.of() : List.copyOf(toolsNeedingApproval);
+  }
+
+  /** As the canonical constructor, with the default bulkheads (4 threads per agent type). */
+  public AgentSettings(int workerThreads, boolean builtIn, List<Registration> registrations, List<String> tools,
+      int degradeAfterFailures, Duration degradedCooldown, Duration modelTimeout, Duration reputationHalfLife,
+      Duration advertiseInterval, int snapshotEvery, int maxModelCallsPerStep, int maxIdenticalToolCalls,
+      List<String> toolsNeedingApproval, Duration drainTimeout) {
+    this(workerThreads, builtIn, registrations, tools, degradeAfterFailures, degradedCooldown, modelTimeout,
+        reputationHalfLife, advertiseInterval, snapshotEvery, maxModelCallsPerStep, maxIdenticalToolCalls,
+        toolsNeedingApproval, drainTimeout, 4, Map.of());
+  }
+
+  /** Threads that run the code of agents of {@code type}. */
+  public int bulkheadThreads(String type) {
+    return bulkheads.getOrDefault(type, bulkheadThreads);
   }
 
   public static AgentSettings create(ConfigReader agents) {
@@ -60,7 +79,20 @@ public record AgentSettings(
         agents.intInRange("max-model-calls-per-step", 1, 10_000),
         agents.intInRange("max-identical-tool-calls", 1, 1_000),
         agents.strings("tools-needing-approval"),
-        agents.positiveDuration("drain-timeout"));
+        agents.positiveDuration("drain-timeout"),
+        agents.intInRange("bulkhead-threads", 1, 1024),
+        bulkheads(agents));
+  }
+
+  private static Map<String, Integer> bulkheads(ConfigReader agents) {
+    Map<String, Integer> sizes = new java.util.TreeMap<>();
+    if (agents.has("bulkheads")) {
+      for (String type : agents.object("bulkheads").keySet()) {
+        sizes.put(type, ConfigReader.of(agents.object("bulkheads").toConfig(), agents.key("bulkheads"))
+            .intInRange(com.typesafe.config.ConfigUtil.quoteString(type), 1, 1024));
+      }
+    }
+    return sizes;
   }
 
   private static String className(ConfigReader entry, String path) {

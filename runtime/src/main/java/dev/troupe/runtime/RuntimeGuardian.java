@@ -3,6 +3,7 @@ package dev.troupe.runtime;
 import dev.troupe.config.TroupeSettings;
 import dev.troupe.persistence.AuditChain;
 import dev.troupe.persistence.JournalAudit;
+import dev.troupe.runtime.agent.AgentBulkheads;
 import dev.troupe.runtime.agent.AgentCatalog;
 import dev.troupe.runtime.agent.AgentDependencies;
 import dev.troupe.runtime.agent.AgentEntity;
@@ -109,10 +110,12 @@ public final class RuntimeGuardian {
     TaskBudgets budgets = new TaskBudgets(sharding, requestTimeout);
     Redactor redactor = Redactor.of(settings.redaction());
     LocalSteps localSteps = new LocalSteps();
+    AgentBulkheads bulkheads = AgentBulkheads.of(agentSettings);
+    system.getWhenTerminated().thenRun(bulkheads::shutdown);
 
     AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.models().gateway(), wiring.tools(),
         wiring.agentExecutor(), topic, new TaskDelegator(taskClient, stepTimeout, wiring.agentExecutor()),
-        agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps));
+        agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps, bulkheads));
 
     String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
     WorkflowClient workflowClient = new WorkflowClient(sharding, requestTimeout, wiring.catalog()::offers,

@@ -28,4 +28,15 @@ public record AgentDependencies(
     Clock clock,
     Budgets budgets,
     dev.troupe.runtime.guard.Redactor redactor,
-    LocalSteps localSteps) {}
+    LocalSteps localSteps,
+    AgentBulkheads bulkheads) {
+
+  /** Every agent type's code on {@code executor} (no bulkheads). */
+  public AgentDependencies(AgentCatalog catalog, ModelGateway models, ToolRegistry tools, Executor executor,
+      ActorRef<Topic.Command<MarketplaceRegistry.Command>> marketplace, Delegator delegator, AgentSettings settings,
+      Duration stepTimeout, SupervisionSettings supervision, AuditChain chain, Clock clock, Budgets budgets,
+      dev.troupe.runtime.guard.Redactor redactor, LocalSteps localSteps) {
+    this(catalog, models, tools, executor, marketplace, delegator, settings, stepTimeout, supervision, chain, clock,
+        budgets, redactor, localSteps, AgentBulkheads.shared(executor));
+  }
+}

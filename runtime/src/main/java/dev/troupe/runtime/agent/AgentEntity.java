@@ -533,16 +533,18 @@ public final class AgentEntity
     running.put(step.stepId(), waiters);
     deps.localSteps().started(agentId, step.stepId());
     Instant started = deps.clock().instant();
+    // This type's own threads: an agent of another type that blocks cannot delay this step.
+    java.util.concurrent.Executor executor = deps.bulkheads().executorFor(agent.definition().type());
     StepSession session = new StepSession(agentId, agent.definition(),
         new StepSession.Request(step.taskId(), step.stepId(), step.attempt(), step.capability(), step.input(),
             step.goal(), step.guidance(), step.dependencies(), step.tenant(), step.traceId()),
-        deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), deps.executor(),
+        deps.models().forTier(agent.definition().modelTier()).orElseThrow(), deps.tools(), executor,
         state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock(),
         deps.settings().modelTimeout(), new StepGuards(deps.settings().maxModelCallsPerStep(),
             deps.settings().maxIdenticalToolCalls(), deps.budgets(), step.budgeted(), deps.redactor(),
             java.util.Set.copyOf(deps.settings().toolsNeedingApproval())));
     CompletionStage<StepOutcome> run = CompletableFuture
-        .supplyAsync(() -> agent.agent().run(session), deps.executor())
+        .supplyAsync(() -> agent.agent().run(session), executor)
         .thenCompose(stage -> stage == null
             ? CompletableFuture.completedFuture(StepOutcome.retryable("agent returned no outcome"))
             : stage)
