@@ -42,7 +42,10 @@ public final class BuiltIns {
         new EmailSendTool(dataDir, clock));
   }
 
-  /** The built-ins (unless {@code troupe.agents.built-in = off}) and the configured classes. */
+  /**
+   * The built-ins (unless {@code troupe.agents.built-in = off}), the configured classes, and the
+   * model-driven agents defined in {@code troupe.agents.llm}.
+   */
   public static TroupeComponents components(TroupeSettings settings) {
     ClassLoader loader = BuiltIns.class.getClassLoader();
     List<AgentRegistration> agents = new ArrayList<>();
@@ -51,6 +54,7 @@ public final class BuiltIns {
       agents.addAll(agents());
     }
     agents.addAll(AgentClasses.registrations(settings.agents(), loader));
+    agents.addAll(AgentClasses.llmAgents(settings.agents()));
     tools.addAll(AgentClasses.tools(settings.agents(), loader));
     return new TroupeComponents(agents, tools, ModelGateway.allTiers(new LocalModel()),
         settings.agents().builtIn() ? BuiltInWorkflows.all() : List.of());

@@ -23,14 +23,28 @@ public record AgentSettings(
     List<String> toolsNeedingApproval,
     Duration drainTimeout,
     int bulkheadThreads,
-    Map<String, Integer> bulkheads) {
+    Map<String, Integer> bulkheads,
+    List<LlmRegistration> llm) {
   private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   /** An agent class to instantiate and how many instances of it to run. */
   public record Registration(String className, int instances) {}
 
+  /**
+   * A model-driven agent defined in configuration ({@code troupe.agents.llm}); {@code outputSchema}
+   * is the JSON text of its answer's schema (null if none); {@code key} names it in errors.
+   */
+  public record LlmRegistration(String key, String type, String role, String instructions, String capability,
+      String tier, List<String> tools, String outputSchema, int maxTurns, Double temperature, int maxOutputTokens,
+      int instances) {
+    public LlmRegistration {
+      tools = List.copyOf(tools);
+    }
+  }
+
   public AgentSettings {
     bulkheads = bulkheads == null ? Map.of() : Map.copyOf(bulkheads);
+    llm = llm == null ? List.of() : List.copyOf(llm);
     registrations = List.copyOf(registrations);
     tools = List.copyOf(tools);
     toolsNeedingApproval = toolsNeedingApproval == null ? List.of() : List.copyOf(toolsNeedingApproval);
@@ -43,7 +57,7 @@ public record AgentSettings(
       List<String> toolsNeedingApproval, Duration drainTimeout) {
     this(workerThreads, builtIn, registrations, tools, degradeAfterFailures, degradedCooldown, modelTimeout,
         reputationHalfLife, advertiseInterval, snapshotEvery, maxModelCallsPerStep, maxIdenticalToolCalls,
-        toolsNeedingApproval, drainTimeout, 4, Map.of());
+        toolsNeedingApproval, drainTimeout, 4, Map.of(), List.of());
   }
 
   /** Threads that run the code of agents of {@code type}. */
@@ -81,7 +95,51 @@ public record AgentSettings(
         agents.strings("tools-needing-approval"),
         agents.positiveDuration("drain-timeout"),
         agents.intInRange("bulkhead-threads", 1, 1024),
-        bulkheads(agents));
+        bulkheads(agents),
+        llm(agents));
+  }
+
+  private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+  private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9]+(\\.[a-z0-9-]+)+");
+
+  private static List<LlmRegistration> llm(ConfigReader agents) {
+    List<LlmRegistration> out = new ArrayList<>();
+    if (!agents.has("llm")) {
+      return out;
+    }
+    var list = agents.objects("llm");
+    for (int i = 0; i < list.size(); i++) {
+      ConfigReader entry = ConfigReader.of(list.get(i), agents.key("llm") + "." + i);
+      String type = entry.string("type");
+      if (!TYPE.matcher(type).matches()) {
+        throw new SettingsException(entry.key("type"), "must be lower-case letters, digits and '-', was '" + type + "'");
+      }
+      String capability = entry.string("capability");
+      if (!CAPABILITY.matcher(capability).matches()) {
+        throw new SettingsException(entry.key("capability"), "must look like 'ticket.triage', was '" + capability
+            + "'");
+      }
+      String schema = null;
+      if (entry.has("output-schema")) {
+        com.typesafe.config.ConfigValue value = list.get(i).getValue("output-schema");
+        if (value.valueType() != com.typesafe.config.ConfigValueType.OBJECT) {
+          throw new SettingsException(entry.key("output-schema"), "must be a JSON schema object");
+        }
+        schema = value.render(com.typesafe.config.ConfigRenderOptions.concise());
+      }
+      out.add(new LlmRegistration(agents.key("llm") + "." + i, type,
+          entry.has("role") ? entry.string("role") : "",
+          entry.has("instructions") ? entry.string("instructions") : "",
+          capability,
+          entry.has("tier") ? entry.string("tier") : "fast",
+          entry.has("tools") ? entry.strings("tools") : List.of(),
+          schema,
+          entry.has("max-turns") ? entry.intInRange("max-turns", 1, 100) : 6,
+          entry.has("temperature") ? entry.doubleInRange("temperature", 0, 2) : null,
+          entry.has("max-output-tokens") ? entry.intInRange("max-output-tokens", 1, 1_000_000) : 1024,
+          entry.has("instances") ? entry.intInRange("instances", 1, 64) : 1));
+    }
+    return out;
   }
 
   private static Map<String, Integer> bulkheads(ConfigReader agents) {

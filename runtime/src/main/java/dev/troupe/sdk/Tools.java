@@ -17,4 +17,22 @@ public interface Tools {
    * TIMEOUT, or FAILED. Every call and every refusal is journaled.
    */
   CompletionStage<JsonNode> call(String tool, JsonNode input);
+
+  /**
+   * Whether a call of {@code tool} must be proposed to a human rather than made: the tool is
+   * irreversible, or the node lists it in {@code troupe.agents.tools-needing-approval}.
+   */
+  default boolean needsApproval(String tool) {
+    return spec(tool).map(spec -> !spec.reversible()).orElse(false);
+  }
+
+  /**
+   * What is wrong with calling {@code tool} with {@code input}, before trying: not granted, or the
+   * input breaks the tool's schema (one message per problem). Empty if the call may be made or
+   * proposed. Nothing is journaled.
+   */
+  default java.util.List<String> check(String tool, JsonNode input) {
+    return spec(tool).isEmpty() ? java.util.List.of("tool " + tool + " is not granted to this agent")
+        : java.util.List.of();
+  }
 }

@@ -132,6 +132,10 @@ class SerializationTest {
       new AgentEvent.AgentDegraded("5 failures"),
       new AgentEvent.AgentRestored("cool-down over"),
       new AgentEvent.ModelCalled("t.main", "local", "fast", 1, 2, BigDecimal.ZERO, 3, null),
+      new AgentEvent.ModelCalled("t.main", "gpt-mini", "fast", 10, 20, new BigDecimal("0.000013"), 300, null, 3,
+          List.of("model claude is rate limited (HTTP 429) (2 calls)"), "tool_calls", JSON, JSON,
+          List.of("prompt: 1 email")),
+      new dev.troupe.runtime.model.ModelHealthEvent.BreakerStateChanged("gpt-mini", "CLOSED", "OPEN"),
       new AgentEvent.ToolCallIntended("t.main", "crm.record", "t.main/tool-1", JSON),
       new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
       new AgentEvent.DecisionNoted("t.main", "because"));
@@ -162,6 +166,7 @@ class SerializationTest {
     Set<Class<?>> permitted = new HashSet<>(leaves(TaskEvent.class));
     permitted.addAll(leaves(AgentEvent.class));
     permitted.addAll(leaves(WorkflowEvent.class));
+    permitted.addAll(leaves(dev.troupe.runtime.model.ModelHealthEvent.class));
     Set<Class<?>> sampled = SAMPLE_EVENTS.stream().map(Object::getClass).collect(Collectors.toSet());
     assertEquals(permitted, sampled, "add a sample for each new event");
   }
@@ -172,6 +177,7 @@ class SerializationTest {
     leaves(TaskEvent.class).forEach(type -> names.add(type.getSimpleName()));
     leaves(AgentEvent.class).forEach(type -> names.add(type.getSimpleName()));
     leaves(WorkflowEvent.class).forEach(type -> names.add(type.getSimpleName()));
+    leaves(dev.troupe.runtime.model.ModelHealthEvent.class).forEach(type -> names.add(type.getSimpleName()));
     assertEquals(names.size(), new TreeSet<>(names).size(), "one name, one event type: " + names);
   }
 

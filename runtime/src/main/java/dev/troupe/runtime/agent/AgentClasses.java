@@ -29,6 +29,26 @@ public final class AgentClasses {
     return out;
   }
 
+  /** The model-driven agents defined in {@code troupe.agents.llm}. */
+  public static List<AgentRegistration> llmAgents(AgentSettings settings) {
+    List<AgentRegistration> out = new ArrayList<>();
+    for (AgentSettings.LlmRegistration llm : settings.llm()) {
+      com.fasterxml.jackson.databind.JsonNode schema = null;
+      if (llm.outputSchema() != null) {
+        try {
+          schema = new com.fasterxml.jackson.databind.ObjectMapper().readTree(llm.outputSchema());
+          dev.troupe.sdk.JsonSchemaCheck.of(schema);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+          throw new SettingsException(llm.key() + ".output-schema", "is not a usable JSON schema: " + e.getMessage());
+        }
+      }
+      out.add(new AgentRegistration(new dev.troupe.sdk.LlmAgent(new dev.troupe.sdk.LlmAgent.Spec(llm.type(),
+          llm.role(), llm.instructions(), llm.capability(), llm.tier(), java.util.Set.copyOf(llm.tools()), schema,
+          llm.maxTurns(), llm.temperature(), llm.maxOutputTokens(), null, null, null)), llm.instances()));
+    }
+    return out;
+  }
+
   public static List<Tool> tools(AgentSettings settings, ClassLoader loader) {
     List<Tool> out = new ArrayList<>();
     for (int i = 0; i < settings.tools().size(); i++) {

@@ -86,6 +86,11 @@ public sealed interface AgentEvent extends DomainEvent {
       long latencyMs, String error, Integer attempts, List<String> fallbacks, String finishReason, JsonNode prompt,
       JsonNode reply, List<String> redactions)
       implements StepActivity {
+    public ModelCalled {
+      prompt = prompt == null || prompt.isNull() ? null : prompt; // read back, a JSON null is a NullNode
+      reply = reply == null || reply.isNull() ? null : reply;
+    }
+
     public ModelCalled(String stepId, String model, String tier, long inputTokens, long outputTokens,
         BigDecimal costUsd, long latencyMs, String error) {
       this(stepId, model, tier, inputTokens, outputTokens, costUsd, latencyMs, error, null, null, null, null, null,

@@ -359,6 +359,21 @@ public final class StepSession implements StepContext {
     }
 
     @Override
+    public boolean needsApproval(String name) {
+      return toolRegistry.tool(name).map(t -> !t.spec().reversible()).orElse(false)
+          || guards.toolsNeedingApproval().contains(name);
+    }
+
+    @Override
+    public List<String> check(String name, JsonNode input) {
+      if (!definition.tools().contains(name) || toolRegistry.tool(name).isEmpty()) {
+        return List.of("tool " + name + " is not granted to agent " + agentId + " (it may use: "
+            + definition.tools().stream().sorted().toList() + ")");
+      }
+      return input == null ? List.of("input is missing") : toolRegistry.validate(name, input);
+    }
+
+    @Override
     public CompletionStage<JsonNode> call(String name, JsonNode input) {
       String key = request.stepId() + "/tool-" + toolCalls.incrementAndGet();
       Optional<Tool> tool = toolRegistry.tool(name);

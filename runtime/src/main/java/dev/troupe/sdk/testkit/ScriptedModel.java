@@ -27,16 +27,21 @@ import java.util.regex.Pattern;
 public final class ScriptedModel implements ModelClient {
   private record Rule(Predicate<ModelRequest> condition, String reply, RuntimeException failure) {}
 
+  /** One scripted turn: text, or a tool call. */
+  private record Turn(String text, dev.troupe.sdk.ToolCallRequest call) {}
+
   private static final Pattern WORDS = Pattern.compile("\\s+");
 
   private final String name;
   private final List<Rule> rules;
+  private final java.util.Deque<Turn> turns;
   private final BigDecimal usdPer1kTokens;
   private final List<ModelRequest> requests = Collections.synchronizedList(new ArrayList<>());
 
-  private ScriptedModel(String name, List<Rule> rules, BigDecimal usdPer1kTokens) {
+  private ScriptedModel(String name, List<Rule> rules, List<Turn> turns, BigDecimal usdPer1kTokens) {
     this.name = name;
     this.rules = List.copyOf(rules);
+    this.turns = new java.util.concurrent.ConcurrentLinkedDeque<>(turns);
     this.usdPer1kTokens = usdPer1kTokens;
   }
 
@@ -58,6 +63,16 @@ public final class ScriptedModel implements ModelClient {
   @Override
   public CompletionStage<ModelReply> complete(ModelRequest request) {
     requests.add(request);
+    Turn turn = turns.poll();
+    if (turn != null) {
+      long in = (request.inputChars() + 3) / 4;
+      if (turn.call() != null) {
+        return CompletableFuture.completedFuture(new ModelReply("", name, in, 10, BigDecimal.ZERO,
+            List.of(turn.call()), "tool_calls", 1, List.of()));
+      }
+      return CompletableFuture.completedFuture(new ModelReply(turn.text(), name, in, words(turn.text()),
+          BigDecimal.ZERO));
+    }
     for (Rule rule : rules) {
       if (rule.condition().test(request)) {
         if (rule.failure() != null) {
@@ -83,10 +98,15 @@ public final class ScriptedModel implements ModelClient {
     return stripped.isEmpty() ? 0 : WORDS.split(stripped).length;
   }
 
-  /** Rules, tried in the order they were added. */
+  /**
+   * Scripted turns, answered one per request in the order they were added, before any rule: an
+   * LLM agent's whole loop ({@code thenCallTool}, then {@code thenAnswer}). Then rules, tried in
+   * the order they were added.
+   */
   public static final class Builder {
     private final String name;
     private final List<Rule> rules = new ArrayList<>();
+    private final List<Turn> turns = new ArrayList<>();
     private BigDecimal usdPer1kTokens = BigDecimal.ZERO;
 
     private Builder(String name) {
@@ -120,13 +140,31 @@ public final class ScriptedModel implements ModelClient {
       return this;
     }
 
+    /** The next turn: the model asks to call {@code tool} with these arguments (JSON text, untrusted). */
+    public Builder thenCallTool(String tool, String argumentsJson) {
+      com.fasterxml.jackson.databind.JsonNode arguments;
+      try {
+        arguments = new com.fasterxml.jackson.databind.ObjectMapper().readTree(argumentsJson);
+      } catch (java.io.IOException e) {
+        arguments = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode(argumentsJson);
+      }
+      turns.add(new Turn(null, new dev.troupe.sdk.ToolCallRequest("call_" + (turns.size() + 1), tool, arguments)));
+      return this;
+    }
+
+    /** The next turn: the model answers {@code text} (its final answer, if it calls no tool). */
+    public Builder thenAnswer(String text) {
+      turns.add(new Turn(text, null));
+      return this;
+    }
+
     public Builder pricePer1kTokens(String usd) {
       this.usdPer1kTokens = new BigDecimal(usd);
       return this;
     }
 
     public ScriptedModel build() {
-      return new ScriptedModel(name, rules, usdPer1kTokens);
+      return new ScriptedModel(name, rules, turns, usdPer1kTokens);
     }
   }
 }

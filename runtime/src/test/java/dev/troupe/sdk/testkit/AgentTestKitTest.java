@@ -173,7 +173,10 @@ class AgentTestKitTest {
     var clear = AgentTestKit.of(agent(ask)).model(model).run(json("{\"text\":\"all fine\"}"));
     assertEquals("CLEAR", clear.output().get("result").asText());
     assertEquals(new AgentEvent.ModelCalled("task-under-test.step", "script", "fast", 4, 1, java.math.BigDecimal.ZERO,
-        clear.modelCalls().get(0).latencyMs(), null), clear.modelCalls().get(0));
+        clear.modelCalls().get(0).latencyMs(), null, 1, null, "stop",
+        json("{\"system\":\"Screen this.\",\"messages\":[{\"role\":\"user\",\"text\":\"all fine\"}],"
+            + "\"maxOutputTokens\":5}"), json("{\"text\":\"CLEAR\"}"), null), clear.modelCalls().get(0),
+        "what the model was asked and said is recorded with the call");
 
     var down = AgentTestKit.of(agent(ask)).model(model).run(json("{\"text\":\"outage\"}"));
     assertEquals(StepOutcome.retryable("agent code failed: IllegalStateException: provider down"), down.outcome());
