@@ -60,6 +60,38 @@ class BuiltInsTest {
   }
 
   @Test
+  void aModelDrivenAgentIsDefinedInConfigurationAlone() {
+    var components = BuiltIns.components(settings("troupe.agents { built-in = off, llm = [{ type = triage,"
+        + " role = \"a support triager\", instructions = \"Classify it.\", capability = ticket.triage,"
+        + " tier = fast, tools = [\"crm.record\"], output-schema = { type = object, required = [category],"
+        + " properties { category { type = string } } }, max-turns = 4, temperature = 0.2, instances = 2 }] }"));
+    AgentCatalog catalog = catalog(components);
+    assertEquals(new TreeSet<>(Set.of("triage-1", "triage-2")), catalog.instanceIds());
+    var agent = (dev.troupe.sdk.LlmAgent) components.agents().get(0).agent();
+    assertEquals(Set.of("crm.record"), agent.definition().tools());
+    assertEquals("fast", agent.definition().modelTier());
+    assertEquals(4, agent.spec().maxTurns());
+    assertEquals(0.2, agent.spec().temperature());
+    assertEquals("category", agent.spec().outputSchema().get("required").get(0).asText());
+  }
+
+  @Test
+  void aBadModelDrivenAgentNamesTheKey() {
+    assertEquals("troupe.agents.llm.0.capability: must look like 'ticket.triage', was 'triage'",
+        assertThrows(SettingsException.class, () -> settings(
+            "troupe.agents.llm = [{ type = triage, capability = triage }]")).getMessage());
+    assertEquals("troupe.agents.llm.0.output-schema: must be a JSON schema object",
+        assertThrows(SettingsException.class, () -> settings(
+            "troupe.agents.llm = [{ type = triage, capability = ticket.triage, output-schema = [1] }]")).getMessage());
+    assertTrue(assertThrows(SettingsException.class, () -> BuiltIns.components(settings(
+            "troupe.agents.llm = [{ type = triage, capability = ticket.triage, output-schema = { type = 7 } }]")))
+        .getMessage().startsWith("troupe.agents.llm.0.output-schema: is not a usable JSON schema"));
+    assertEquals("troupe.agents.llm.0.max-turns: must be 1..100, was 0",
+        assertThrows(SettingsException.class, () -> settings(
+            "troupe.agents.llm = [{ type = triage, capability = ticket.triage, max-turns = 0 }]")).getMessage());
+  }
+
+  @Test
   void theBuiltInWorkflowsAreValidAgainstTheBuiltInAgents() {
     AgentCatalog catalog = catalog(BuiltIns.components(settings("")));
     for (var workflow : BuiltInWorkflows.all()) {

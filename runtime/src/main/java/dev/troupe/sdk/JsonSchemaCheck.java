@@ -10,6 +10,9 @@ import java.util.List;
 /** A JSON schema (draft 2020-12), compiled once, that checks values against itself. */
 public final class JsonSchemaCheck {
   private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  /** Draft 2020-12's own meta-schema (bundled with the validator): what a schema must be. */
+  private static final JsonSchema META = SCHEMAS.getSchema(
+      com.networknt.schema.SchemaLocation.of(com.networknt.schema.SchemaId.V202012));
 
   private final JsonSchema schema;
 
@@ -21,6 +24,10 @@ public final class JsonSchemaCheck {
   public static JsonSchemaCheck of(JsonNode schema) {
     if (schema == null || !schema.isObject()) {
       throw new IllegalArgumentException("a JSON schema must be an object");
+    }
+    List<String> wrong = META.validate(schema).stream().map(ValidationMessage::getMessage).sorted().toList();
+    if (!wrong.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", wrong));
     }
     try {
       return new JsonSchemaCheck(SCHEMAS.getSchema(schema));
