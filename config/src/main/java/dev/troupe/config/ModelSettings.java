@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * that holds its key, and start-up fails if that variable is not set.
  */
 public record ModelSettings(
-    Map<String, Provider> providers, Map<String, Model> models, Map<String, Tier> tiers, Breaker breaker,
-    Retry retry) {
+    Map<String, Provider> providers, Map<String, Model> models, Map<String, Tier> tiers, Map<String, Tier> agents,
+    Breaker breaker, Retry retry) {
 
   /** The id of the built-in offline model. */
   public static final String LOCAL = "local";
@@ -85,6 +85,7 @@ public record ModelSettings(
     providers = Map.copyOf(providers);
     models = Map.copyOf(models);
     tiers = Map.copyOf(tiers);
+    agents = Map.copyOf(agents);
   }
 
   /** Every model id a tier may name: the configured ones and {@value #LOCAL}. */
@@ -118,21 +119,9 @@ public record ModelSettings(
     }
     TreeSet<String> ids = new TreeSet<>(known.keySet());
     ids.add(LOCAL);
-    Map<String, Tier> tiers = new LinkedHashMap<>();
-    for (Map.Entry<String, Config> entry : entries(models, "tiers").entrySet()) {
-      ConfigReader t = ConfigReader.of(entry.getValue(), models.key("tiers") + "." + entry.getKey());
-      String primary = modelRef(t, "primary", t.string("primary"), ids);
-      List<String> fallbacks = t.has("fallbacks") ? t.strings("fallbacks") : List.of();
-      List<String> route = new ArrayList<>(List.of(primary));
-      for (int i = 0; i < fallbacks.size(); i++) {
-        String fallback = modelRef(t, "fallbacks." + i, fallbacks.get(i), ids);
-        if (route.contains(fallback)) {
-          throw new SettingsException(t.key("fallbacks") + "." + i, "'" + fallback + "' is already in this tier");
-        }
-        route.add(fallback);
-      }
-      tiers.put(entry.getKey(), new Tier(entry.getKey(), primary, route.subList(1, route.size())));
-    }
+    Map<String, Tier> tiers = routes(models, "tiers", ids);
+    // An agent type may think with models of its own instead of its tier's.
+    Map<String, Tier> agents = routes(models, "agents", ids);
     ConfigReader breaker = models.child("breaker");
     ConfigReader retry = models.child("retry");
     Duration initial = retry.positiveDuration("initial-backoff");
@@ -140,11 +129,30 @@ public record ModelSettings(
     if (max.compareTo(initial) < 0) {
       throw new SettingsException(retry.key("max-backoff"), "must be at least initial-backoff (" + initial + ")");
     }
-    return new ModelSettings(providers, known, tiers,
+    return new ModelSettings(providers, known, tiers, agents,
         new Breaker(breaker.doubleInRange("failure-rate", 1, 100), breaker.positiveDuration("window"),
             breaker.intInRange("minimum-calls", 1, 10_000), breaker.positiveDuration("open-for"),
             breaker.intInRange("half-open-calls", 1, 1_000)),
         new Retry(retry.intInRange("max-attempts", 1, 10), initial, max));
+  }
+
+  private static Map<String, Tier> routes(ConfigReader models, String path, TreeSet<String> ids) {
+    Map<String, Tier> routes = new LinkedHashMap<>();
+    for (Map.Entry<String, Config> entry : entries(models, path).entrySet()) {
+      ConfigReader t = ConfigReader.of(entry.getValue(), models.key(path) + "." + entry.getKey());
+      String primary = modelRef(t, "primary", t.string("primary"), ids);
+      List<String> fallbacks = t.has("fallbacks") ? t.strings("fallbacks") : List.of();
+      List<String> route = new ArrayList<>(List.of(primary));
+      for (int i = 0; i < fallbacks.size(); i++) {
+        String fallback = modelRef(t, "fallbacks." + i, fallbacks.get(i), ids);
+        if (route.contains(fallback)) {
+          throw new SettingsException(t.key("fallbacks") + "." + i, "'" + fallback + "' is already in this route");
+        }
+        route.add(fallback);
+      }
+      routes.put(entry.getKey(), new Tier(entry.getKey(), primary, route.subList(1, route.size())));
+    }
+    return routes;
   }
 
   private static Provider provider(String id, ConfigReader p, Function<String, String> environment) {

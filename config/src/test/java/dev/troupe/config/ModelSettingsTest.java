@@ -75,7 +75,7 @@ class ModelSettingsTest {
     assertEquals("troupe.models.tiers.fast.fallbacks.1: no model 'nope' (known: [gpt-mini, local])",
         failure(OPENAI + "troupe.models.models.gpt-mini { provider = openai, name = x }\n"
             + "troupe.models.tiers.fast { primary = gpt-mini, fallbacks = [local, nope] }", ENV));
-    assertEquals("troupe.models.tiers.fast.fallbacks.0: 'local' is already in this tier",
+    assertEquals("troupe.models.tiers.fast.fallbacks.0: 'local' is already in this route",
         failure("troupe.models.tiers.fast { primary = local, fallbacks = [local] }", Map.of()));
     assertEquals("troupe.models.models.gpt-mini.provider: no provider 'azure' (known: [openai])",
         failure(OPENAI + "troupe.models.models.gpt-mini { provider = azure, name = x }", ENV));

@@ -64,7 +64,9 @@ final class AgentRoutes extends AllDirectives {
                 .exceptionally(TaskRoutes::unavailable)))))),
         path("capabilities", () -> get(() -> complete(json(Map.of("items", capabilities()))))),
         path("models", () -> get(() -> complete(json(Map.of("models", runtime.models().models(),
-            "tiers", runtime.models().tiers()))))));
+            "tiers", runtime.models().tiers(), "agents", runtime.models().agentRoutes().stream()
+                .map(r -> Map.of("agentType", r.tier(), "primary", r.primary(), "fallbacks", r.fallbacks()))
+                .toList()))))));
   }
 
   private CompletionStage<List<Advertisement>> listed() {

@@ -36,13 +36,17 @@ public final class ModelRouting {
   private final Map<String, Known> models;
   private final Map<String, ModelClient> tiers;
   private final Map<String, TierView> tierViews;
+  private final Map<String, ModelClient> agents;
+  private final Map<String, ModelSettings.Tier> agentRoutes;
   private final ModelBreakers breakers;
 
   private ModelRouting(Map<String, Known> models, Map<String, ModelClient> tiers, Map<String, TierView> tierViews,
-      ModelBreakers breakers) {
+      Map<String, ModelClient> agents, Map<String, ModelSettings.Tier> agentRoutes, ModelBreakers breakers) {
     this.models = models;
     this.tiers = tiers;
     this.tierViews = tierViews;
+    this.agents = agents;
+    this.agentRoutes = agentRoutes;
     this.breakers = breakers;
   }
 
@@ -75,19 +79,28 @@ public final class ModelRouting {
       views.put(tier, new TierView(tier, client.name(), List.of()));
     }
     for (ModelSettings.Tier tier : settings.tiers().values()) {
-      List<ModelRoute.Stop> stops = new ArrayList<>();
-      for (String id : tier.route()) {
-        Known known = models.get(id);
-        if (known == null) {
-          throw new IllegalArgumentException("troupe.models.tiers." + tier.tier() + ": model " + id
-              + " is not registered on this node (known: " + models.keySet() + ")");
-        }
-        stops.add(new ModelRoute.Stop(id, known.client()));
-      }
-      tiers.put(tier.tier(), new ModelRoute(tier.tier(), stops, breakers, settings.retry(), executor));
+      tiers.put(tier.tier(), route("troupe.models.tiers.", tier, models, breakers, settings, executor));
       views.put(tier.tier(), new TierView(tier.tier(), tier.primary(), tier.fallbacks()));
     }
-    return new ModelRouting(models, tiers, views, breakers);
+    Map<String, ModelClient> agents = new LinkedHashMap<>();
+    for (ModelSettings.Tier own : settings.agents().values()) {
+      agents.put(own.tier(), route("troupe.models.agents.", own, models, breakers, settings, executor));
+    }
+    return new ModelRouting(models, tiers, views, agents, settings.agents(), breakers);
+  }
+
+  private static ModelRoute route(String key, ModelSettings.Tier tier, Map<String, Known> models,
+      ModelBreakers breakers, ModelSettings settings, Executor executor) {
+    List<ModelRoute.Stop> stops = new ArrayList<>();
+    for (String id : tier.route()) {
+      Known known = models.get(id);
+      if (known == null) {
+        throw new IllegalArgumentException(key + tier.tier() + ": model " + id
+            + " is not registered on this node (known: " + models.keySet() + ")");
+      }
+      stops.add(new ModelRoute.Stop(id, known.client()));
+    }
+    return new ModelRoute(tier.tier(), stops, breakers, settings.retry(), executor);
   }
 
   private static StreamingChatModel chatModel(ActorSystem<?> system, ModelSettings.Provider provider,
@@ -119,7 +132,12 @@ public final class ModelRouting {
 
   /** What agents ask for a model by tier. */
   public ModelGateway gateway() {
-    return new ModelGateway(tiers);
+    return new ModelGateway(tiers, agents);
+  }
+
+  /** The agent types with models of their own, as {@code GET /v1/models} shows them. */
+  public List<TierView> agentRoutes() {
+    return agentRoutes.values().stream().map(t -> new TierView(t.tier(), t.primary(), t.fallbacks())).toList();
   }
 
   public Optional<ModelClient> model(String id) {
