@@ -24,7 +24,8 @@ public record AgentSettings(
     Duration drainTimeout,
     int bulkheadThreads,
     Map<String, Integer> bulkheads,
-    List<LlmRegistration> llm) {
+    List<LlmRegistration> llm,
+    ModelSettings.Breaker toolBreaker) {
   private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   /** An agent class to instantiate and how many instances of it to run. */
@@ -57,7 +58,8 @@ public record AgentSettings(
       List<String> toolsNeedingApproval, Duration drainTimeout) {
     this(workerThreads, builtIn, registrations, tools, degradeAfterFailures, degradedCooldown, modelTimeout,
         reputationHalfLife, advertiseInterval, snapshotEvery, maxModelCallsPerStep, maxIdenticalToolCalls,
-        toolsNeedingApproval, drainTimeout, 4, Map.of(), List.of());
+        toolsNeedingApproval, drainTimeout, 4, Map.of(), List.of(),
+        new ModelSettings.Breaker(50, Duration.ofSeconds(60), 5, Duration.ofSeconds(30), 2));
   }
 
   /** Threads that run the code of agents of {@code type}. */
@@ -96,7 +98,8 @@ public record AgentSettings(
         agents.positiveDuration("drain-timeout"),
         agents.intInRange("bulkhead-threads", 1, 1024),
         bulkheads(agents),
-        llm(agents));
+        llm(agents),
+        ModelSettings.breaker(agents.child("tool-breaker")));
   }
 
   private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9-]{0,62}");

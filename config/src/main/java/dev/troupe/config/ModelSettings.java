@@ -122,7 +122,6 @@ public record ModelSettings(
     Map<String, Tier> tiers = routes(models, "tiers", ids);
     // An agent type may think with models of its own instead of its tier's.
     Map<String, Tier> agents = routes(models, "agents", ids);
-    ConfigReader breaker = models.child("breaker");
     ConfigReader retry = models.child("retry");
     Duration initial = retry.positiveDuration("initial-backoff");
     Duration max = retry.positiveDuration("max-backoff");
@@ -130,10 +129,15 @@ public record ModelSettings(
       throw new SettingsException(retry.key("max-backoff"), "must be at least initial-backoff (" + initial + ")");
     }
     return new ModelSettings(providers, known, tiers, agents,
-        new Breaker(breaker.doubleInRange("failure-rate", 1, 100), breaker.positiveDuration("window"),
-            breaker.intInRange("minimum-calls", 1, 10_000), breaker.positiveDuration("open-for"),
-            breaker.intInRange("half-open-calls", 1, 1_000)),
+        breaker(models.child("breaker")),
         new Retry(retry.intInRange("max-attempts", 1, 10), initial, max));
+  }
+
+  /** A breaker policy ({@code failure-rate}, {@code window}, {@code minimum-calls}, {@code open-for}, {@code half-open-calls}). */
+  public static Breaker breaker(ConfigReader breaker) {
+    return new Breaker(breaker.doubleInRange("failure-rate", 1, 100), breaker.positiveDuration("window"),
+        breaker.intInRange("minimum-calls", 1, 10_000), breaker.positiveDuration("open-for"),
+        breaker.intInRange("half-open-calls", 1, 1_000));
   }
 
   private static Map<String, Tier> routes(ConfigReader models, String path, TreeSet<String> ids) {

@@ -11,6 +11,7 @@ import dev.troupe.runtime.agent.LocalSteps;
 import dev.troupe.runtime.budget.TaskBudgets;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
+import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.metrics.TaskMetrics;
@@ -111,11 +112,13 @@ public final class RuntimeGuardian {
     Redactor redactor = Redactor.of(settings.redaction());
     LocalSteps localSteps = new LocalSteps();
     AgentBulkheads bulkheads = AgentBulkheads.of(agentSettings);
+    CircuitBreakers toolBreakers = new CircuitBreakers(agentSettings.toolBreaker());
     system.getWhenTerminated().thenRun(bulkheads::shutdown);
 
     AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.models().gateway(), wiring.tools(),
         wiring.agentExecutor(), topic, new TaskDelegator(taskClient, stepTimeout, wiring.agentExecutor()),
-        agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps, bulkheads));
+        agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps, bulkheads,
+        toolBreakers));
 
     String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
     WorkflowClient workflowClient = new WorkflowClient(sharding, requestTimeout, wiring.catalog()::offers,
@@ -147,6 +150,7 @@ public final class RuntimeGuardian {
     TaskDirectory directory = new TaskDirectory();
     TaskMetrics metrics = new TaskMetrics(directory);
     metrics.watch(wiring.models());
+    metrics.watchTools(toolBreakers);
     directory.listen(metrics);
     DirectoryFeed.follow(directory, wiring.audit().readJournal(), system);
     return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor);

@@ -18,7 +18,12 @@ public class ToolException extends RuntimeException {
      * An earlier run of the step called the tool and was interrupted before its outcome was
      * recorded, and the tool is not idempotent: it is not run again; the step escalates.
      */
-    IN_DOUBT
+    IN_DOUBT,
+    /**
+     * The tool's circuit breaker is open (its recent calls mostly failed): it was not called. A
+     * step that fails for this is retried later, maybe by another agent.
+     */
+    UNAVAILABLE
   }
 
   private final Kind kind;

@@ -29,7 +29,8 @@ public record AgentDependencies(
     Budgets budgets,
     dev.troupe.runtime.guard.Redactor redactor,
     LocalSteps localSteps,
-    AgentBulkheads bulkheads) {
+    AgentBulkheads bulkheads,
+    dev.troupe.runtime.guard.CircuitBreakers toolBreakers) {
 
   /** Every agent type's code on {@code executor} (no bulkheads). */
   public AgentDependencies(AgentCatalog catalog, ModelGateway models, ToolRegistry tools, Executor executor,
@@ -37,6 +38,7 @@ public record AgentDependencies(
       Duration stepTimeout, SupervisionSettings supervision, AuditChain chain, Clock clock, Budgets budgets,
       dev.troupe.runtime.guard.Redactor redactor, LocalSteps localSteps) {
     this(catalog, models, tools, executor, marketplace, delegator, settings, stepTimeout, supervision, chain, clock,
-        budgets, redactor, localSteps, AgentBulkheads.shared(executor));
+        budgets, redactor, localSteps, AgentBulkheads.shared(executor),
+        new dev.troupe.runtime.guard.CircuitBreakers(settings.toolBreaker()));
   }
 }

@@ -6,11 +6,12 @@ import dev.troupe.runtime.budget.Budgets;
  * {@code maxModelCalls} model calls, at most {@code maxIdenticalToolCalls} calls of one tool with
  * the same input, when the task is {@code budgeted} every model call reserved against its budget
  * first, tool inputs and outputs masked by {@code redactor} before they are journaled (the
- * agent still gets the real values), and {@code toolsNeedingApproval} only ever proposed, never
- * called directly.
+ * agent still gets the real values), {@code toolsNeedingApproval} only ever proposed, never
+ * called directly, and each tool behind its circuit breaker in {@code toolBreakers}.
  */
 public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
-    dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval) {
+    dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval,
+    dev.troupe.runtime.guard.CircuitBreakers toolBreakers) {
   public StepGuards {
     if (maxModelCalls < 1 || maxIdenticalToolCalls < 1) {
       throw new IllegalArgumentException("step limits must be positive");
@@ -22,7 +23,13 @@ public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets b
 
   public StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
       dev.troupe.runtime.guard.Redactor redactor) {
-    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, java.util.Set.of());
+    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, java.util.Set.of(), null);
+  }
+
+  /** {@code toolBreakers} null: tools are called without circuit breakers (the test kit). */
+  public StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
+      dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval) {
+    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, toolsNeedingApproval, null);
   }
 
   /** The node defaults, no budget, nothing redacted. */

@@ -421,6 +421,14 @@ public final class StepSession implements StepContext {
         inDoubt.compareAndSet(null, why);
         return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.IN_DOUBT, why));
       }
+      io.github.resilience4j.circuitbreaker.CircuitBreaker breaker =
+          guards.toolBreakers() == null ? null : guards.toolBreakers().of(name);
+      if (breaker != null && !breaker.tryAcquirePermission()) {
+        // Not called, and nothing intended: the tool has mostly failed lately.
+        String why = "tool " + name + " is unavailable: its circuit breaker is open after repeated failures";
+        recordTool(new ToolCalled(request.stepId(), name, key, input, null, 0, "breaker-open", why));
+        return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.UNAVAILABLE, why));
+      }
       CompletionStage<Void> intended = interrupted
           ? CompletableFuture.completedFuture(null)
           : recorder.persist(intent(name, key, input));
@@ -428,6 +436,13 @@ public final class StepSession implements StepContext {
       ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, key, input);
       return intended.thenCompose(journaled -> ToolRunner.run(tool.get(), call, executor).thenApply(ran -> {
         usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
+        if (breaker != null) {
+          if (ran.ok()) {
+            breaker.onSuccess(ran.latencyMs(), TimeUnit.MILLISECONDS);
+          } else {
+            breaker.onError(ran.latencyMs(), TimeUnit.MILLISECONDS, ran.failure());
+          }
+        }
         if (ran.ok()) {
           recordTool(new ToolCalled(request.stepId(), name, key, input, ran.output(), ran.latencyMs(), success, null));
           return ran.output();

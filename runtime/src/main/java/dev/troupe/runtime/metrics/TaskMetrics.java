@@ -2,6 +2,7 @@ package dev.troupe.runtime.metrics;
 
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.runtime.directory.TaskDirectory;
+import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.runtime.model.ModelRouting;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskState;
@@ -116,6 +117,17 @@ public final class TaskMetrics implements TaskDirectory.Listener {
           }
         }))
         .register(registry);
+  }
+
+  /**
+   * The tools' circuit breakers: {@code troupe_tool_breaker_transitions_total{tool, state}} counts
+   * changes by the state entered (a tool appears once its breaker first changes).
+   */
+  public void watchTools(CircuitBreakers tools) {
+    Counter transitions = Counter.builder().name("troupe_tool_breaker_transitions_total")
+        .help("Tool circuit breaker state changes, by tool and the state entered").labelNames("tool", "state")
+        .register(registry);
+    tools.listen((tool, from, to) -> transitions.labelValues(tool, to.toLowerCase(Locale.ROOT)).inc());
   }
 
   /** The Prometheus text exposition of every metric. */

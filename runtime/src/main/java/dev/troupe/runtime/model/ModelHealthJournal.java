@@ -5,6 +5,7 @@ import dev.troupe.persistence.AuditChain;
 import dev.troupe.persistence.AuditContext;
 import dev.troupe.persistence.ChainHead;
 import dev.troupe.persistence.JournalEntry;
+import dev.troupe.runtime.guard.CircuitBreakers;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -20,7 +21,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
  */
 public final class ModelHealthJournal
     extends EventSourcedBehavior<ModelHealthJournal.Changed, JournalEntry, ChainHead> {
-  /** A breaker changed state (told by {@link ModelBreakers}'s listener). */
+  /** A breaker changed state (told by {@link CircuitBreakers}'s listener). */
   public record Changed(String model, String from, String to) {}
 
   private static final AuditActor BREAKERS = AuditActor.system("model-breakers");

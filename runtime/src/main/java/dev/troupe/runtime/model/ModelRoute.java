@@ -1,6 +1,7 @@
 package dev.troupe.runtime.model;
 
 import dev.troupe.config.ModelSettings;
+import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.sdk.ModelClient;
 import dev.troupe.sdk.ModelPricing;
 import dev.troupe.sdk.ModelReply;
@@ -29,12 +30,12 @@ public final class ModelRoute implements ModelClient {
 
   private final String tier;
   private final List<Stop> stops;
-  private final ModelBreakers breakers;
+  private final CircuitBreakers breakers;
   private final ModelSettings.Retry retry;
   private final Executor executor;
   private final ModelPricing pricing;
 
-  public ModelRoute(String tier, List<Stop> stops, ModelBreakers breakers, ModelSettings.Retry retry,
+  public ModelRoute(String tier, List<Stop> stops, CircuitBreakers breakers, ModelSettings.Retry retry,
       Executor executor) {
     if (stops.isEmpty()) {
       throw new IllegalArgumentException("tier " + tier + " needs at least one model");

@@ -4,6 +4,7 @@ import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.troupe.config.ModelSettings;
+import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.sdk.ModelClient;
 import dev.troupe.sdk.ModelGateway;
 import dev.troupe.sdk.ModelPricing;
@@ -38,10 +39,10 @@ public final class ModelRouting {
   private final Map<String, TierView> tierViews;
   private final Map<String, ModelClient> agents;
   private final Map<String, ModelSettings.Tier> agentRoutes;
-  private final ModelBreakers breakers;
+  private final CircuitBreakers breakers;
 
   private ModelRouting(Map<String, Known> models, Map<String, ModelClient> tiers, Map<String, TierView> tierViews,
-      Map<String, ModelClient> agents, Map<String, ModelSettings.Tier> agentRoutes, ModelBreakers breakers) {
+      Map<String, ModelClient> agents, Map<String, ModelSettings.Tier> agentRoutes, CircuitBreakers breakers) {
     this.models = models;
     this.tiers = tiers;
     this.tierViews = tierViews;
@@ -70,7 +71,7 @@ public final class ModelRouting {
           new ModelPricing(model.usdPerMillionInput(), model.usdPerMillionOutput()), provider.timeout());
       models.put(model.id(), new Known(model.id(), provider.id(), model.name(), client));
     }
-    ModelBreakers breakers = new ModelBreakers(settings.breaker());
+    CircuitBreakers breakers = new CircuitBreakers(settings.breaker());
     Map<String, ModelClient> tiers = new LinkedHashMap<>();
     Map<String, TierView> views = new LinkedHashMap<>();
     for (String tier : code.tiers()) {
@@ -90,7 +91,7 @@ public final class ModelRouting {
   }
 
   private static ModelRoute route(String key, ModelSettings.Tier tier, Map<String, Known> models,
-      ModelBreakers breakers, ModelSettings settings, Executor executor) {
+      CircuitBreakers breakers, ModelSettings settings, Executor executor) {
     List<ModelRoute.Stop> stops = new ArrayList<>();
     for (String id : tier.route()) {
       Known known = models.get(id);
@@ -153,7 +154,7 @@ public final class ModelRouting {
     return List.copyOf(tierViews.values());
   }
 
-  public ModelBreakers breakers() {
+  public CircuitBreakers breakers() {
     return breakers;
   }
 }

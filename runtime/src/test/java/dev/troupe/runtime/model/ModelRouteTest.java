@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.troupe.config.ModelSettings;
+import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.sdk.ModelClient;
 import dev.troupe.sdk.ModelPricing;
 import dev.troupe.sdk.ModelReply;
@@ -78,7 +79,7 @@ class ModelRouteTest {
     return new ModelCallException("model primary refused the credentials (HTTP 401)", false, true, null);
   }
 
-  private static ModelRoute route(ModelBreakers breakers, ModelSettings.Retry retry, Scripted... models) {
+  private static ModelRoute route(CircuitBreakers breakers, ModelSettings.Retry retry, Scripted... models) {
     return new ModelRoute("fast", java.util.Arrays.stream(models).map(m -> new ModelRoute.Stop(m.name(), m)).toList(),
         breakers, retry, Runnable::run);
   }
@@ -91,7 +92,7 @@ class ModelRouteTest {
   void aTransientFailureIsTriedAgainNoSoonerThanTheProviderAsked() throws Exception {
     Scripted primary = new Scripted("primary", rateLimited(Duration.ofMillis(300)), answer("primary"));
     long started = System.nanoTime();
-    ModelReply reply = call(route(new ModelBreakers(LENIENT), RETRY, primary));
+    ModelReply reply = call(route(new CircuitBreakers(LENIENT), RETRY, primary));
     long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     assertEquals("primary", reply.model());
     assertEquals(2, reply.attempts(), "the answer took two calls");
@@ -103,7 +104,7 @@ class ModelRouteTest {
   void aPermanentFailureFallsOverAtOnceAndTheAnswerSaysWhy() throws Exception {
     Scripted primary = new Scripted("primary", refused());
     Scripted fallback = new Scripted("fallback", answer("fallback"));
-    ModelReply reply = call(route(new ModelBreakers(LENIENT), RETRY, primary, fallback));
+    ModelReply reply = call(route(new CircuitBreakers(LENIENT), RETRY, primary, fallback));
     assertEquals("fallback", reply.model());
     assertEquals(1, primary.calls.get(), "a refused key is not tried again");
     assertEquals(2, reply.attempts());
@@ -114,7 +115,7 @@ class ModelRouteTest {
   void retriesAreBoundedThenTheNextModelAnswers() throws Exception {
     Scripted primary = new Scripted("primary", rateLimited(null));
     Scripted fallback = new Scripted("fallback", answer("fallback"));
-    ModelReply reply = call(route(new ModelBreakers(LENIENT), RETRY, primary, fallback));
+    ModelReply reply = call(route(new CircuitBreakers(LENIENT), RETRY, primary, fallback));
     assertEquals(3, primary.calls.get(), "max-attempts = 3");
     assertEquals(4, reply.attempts());
     assertEquals(List.of("model primary is rate limited (HTTP 429) (3 calls)"), reply.fallbacks());
@@ -126,7 +127,7 @@ class ModelRouteTest {
     Scripted fallback = new Scripted("fallback", new ModelCallException("model fallback rejected the request (HTTP 400)",
         false, false, null));
     ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-        () -> call(route(new ModelBreakers(LENIENT), RETRY, primary, fallback)));
+        () -> call(route(new CircuitBreakers(LENIENT), RETRY, primary, fallback)));
     ModelCallException why = assertInstanceOf(ModelCallException.class, failed.getCause());
     assertEquals("tier fast: no model could answer (model primary refused the credentials (HTTP 401); "
         + "model fallback rejected the request (HTTP 400))", why.getMessage());
@@ -134,7 +135,7 @@ class ModelRouteTest {
 
   @Test
   void anOpenBreakerIsPassedOverWithoutACallThenAProbeClosesIt() throws Exception {
-    ModelBreakers breakers = new ModelBreakers(new ModelSettings.Breaker(50, Duration.ofSeconds(60), 2,
+    CircuitBreakers breakers = new CircuitBreakers(new ModelSettings.Breaker(50, Duration.ofSeconds(60), 2,
         Duration.ofMillis(300), 1));
     List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
     breakers.listen((model, from, to) -> transitions.add(model + " " + from + "->" + to));
@@ -161,7 +162,7 @@ class ModelRouteTest {
 
   @Test
   void aRejectedRequestDoesNotCountAgainstTheModel() throws Exception {
-    ModelBreakers breakers = new ModelBreakers(new ModelSettings.Breaker(50, Duration.ofSeconds(60), 2,
+    CircuitBreakers breakers = new CircuitBreakers(new ModelSettings.Breaker(50, Duration.ofSeconds(60), 2,
         Duration.ofSeconds(30), 1));
     Scripted primary = new Scripted("primary", new ModelCallException("model primary rejected the request (HTTP 400)",
         false, false, null));
@@ -180,14 +181,14 @@ class ModelRouteTest {
         answer("cheap"));
     Scripted dear = new Scripted("dear", new ModelPricing(new BigDecimal("3"), new BigDecimal("0.50")),
         answer("dear"));
-    ModelPricing pricing = route(new ModelBreakers(LENIENT), RETRY, cheap, dear).pricing();
+    ModelPricing pricing = route(new CircuitBreakers(LENIENT), RETRY, cheap, dear).pricing();
     assertEquals(new BigDecimal("3"), pricing.usdPerMillionInputTokens());
     assertEquals(new BigDecimal("0.60"), pricing.usdPerMillionOutputTokens());
   }
 
   @Test
   void theBackoffGrowsWithJitterWaitsForRetryAfterAndStaysUnderTheMaximum() {
-    ModelRoute route = route(new ModelBreakers(LENIENT), new ModelSettings.Retry(5, Duration.ofMillis(100),
+    ModelRoute route = route(new CircuitBreakers(LENIENT), new ModelSettings.Retry(5, Duration.ofMillis(100),
         Duration.ofSeconds(2)), new Scripted("m", answer("m")));
     for (int i = 0; i < 50; i++) {
       long first = route.backoff(1, Duration.ZERO).toMillis();

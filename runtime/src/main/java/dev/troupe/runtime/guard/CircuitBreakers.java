@@ -1,4 +1,4 @@
-package dev.troupe.runtime.model;
+package dev.troupe.runtime.guard;
 
 import dev.troupe.config.ModelSettings;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -8,21 +8,21 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One circuit breaker per model (Resilience4j), all with the node's policy: over a sliding time
+ * One circuit breaker per name (a model, a tool; Resilience4j), all with one policy: over a sliding time
  * window, a failure rate at or above the threshold (after the minimum number of calls) opens the
  * breaker; an open breaker fails fast for a while, then lets a few probes through (half-open),
  * whose outcome closes or reopens it.
  */
-public final class ModelBreakers {
+public final class CircuitBreakers {
   /** Told of every change of a breaker's state. */
   public interface Listener {
-    void changed(String modelId, String from, String to);
+    void changed(String name, String from, String to);
   }
 
   private final CircuitBreakerRegistry registry;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-  public ModelBreakers(ModelSettings.Breaker policy) {
+  public CircuitBreakers(ModelSettings.Breaker policy) {
     this.registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
         .failureRateThreshold((float) policy.failureRatePercent())
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
@@ -33,22 +33,22 @@ public final class ModelBreakers {
         .build());
   }
 
-  /** The breaker of {@code modelId}, created closed on first use. */
-  public CircuitBreaker of(String modelId) {
-    return registry.find(modelId).orElseGet(() -> {
-      CircuitBreaker breaker = registry.circuitBreaker(modelId);
+  /** The breaker of {@code name}, created closed on first use. */
+  public CircuitBreaker of(String name) {
+    return registry.find(name).orElseGet(() -> {
+      CircuitBreaker breaker = registry.circuitBreaker(name);
       breaker.getEventPublisher().onStateTransition(event -> {
         String from = event.getStateTransition().getFromState().name();
         String to = event.getStateTransition().getToState().name();
-        listeners.forEach(listener -> listener.changed(modelId, from, to));
+        listeners.forEach(listener -> listener.changed(name, from, to));
       });
       return breaker;
     });
   }
 
-  /** {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN} (a model never called is closed). */
-  public String state(String modelId) {
-    return registry.find(modelId).map(b -> b.getState().name()).orElse("CLOSED");
+  /** {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN} (one never called is closed). */
+  public String state(String name) {
+    return registry.find(name).map(b -> b.getState().name()).orElse("CLOSED");
   }
 
   public void listen(Listener listener) {
