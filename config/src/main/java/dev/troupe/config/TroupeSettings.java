@@ -19,7 +19,8 @@ public record TroupeSettings(
     SupervisionSettings supervision,
     JournalSettings journal,
     RedactionSettings redaction,
-    ModelSettings models) {
+    ModelSettings models,
+    CacheSettings cache) {
 
   public static final String ROOT = "troupe";
 
@@ -44,7 +45,8 @@ public record TroupeSettings(
         SupervisionSettings.create(troupe.child("supervision")),
         JournalSettings.create(troupe.child("journal")),
         RedactionSettings.create(troupe.child("redaction")),
-        ModelSettings.create(troupe.child("models"), environment));
+        ModelSettings.create(troupe.child("models"), environment),
+        CacheSettings.create(troupe.child("cache")));
   }
 
   /**
@@ -82,7 +84,7 @@ public record TroupeSettings(
 
   /** The same settings with other HTTP settings (tests bind to an ephemeral port this way). */
   public TroupeSettings withHttp(HttpSettings newHttp) {
-    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction, models);
+    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction, models, cache);
   }
 
   private static Path dataDir(ConfigReader troupe) {

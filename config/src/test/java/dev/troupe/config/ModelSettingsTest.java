@@ -67,6 +67,18 @@ class ModelSettingsTest {
   }
 
   @Test
+  void theResultCacheIsOffUnlessTurnedOn() {
+    var defaults = TroupeSettings.create(TroupeSettings.load(ConfigFactory.parseString(""))).cache();
+    assertEquals(new CacheSettings(false, false, Duration.ofMinutes(10), 10_000), defaults);
+    var on = TroupeSettings.create(TroupeSettings.load(ConfigFactory.parseString(
+        "troupe.cache { models = on, tools = on, ttl = 2m, max-entries = 500 }"))).cache();
+    assertEquals(new CacheSettings(true, true, Duration.ofMinutes(2), 500), on);
+    assertEquals("troupe.cache.max-entries: must be 1..10000000, was 0", assertThrows(SettingsException.class,
+        () -> TroupeSettings.create(TroupeSettings.load(ConfigFactory.parseString("troupe.cache.max-entries = 0"))))
+        .getMessage());
+  }
+
+  @Test
   void whatIsWrongIsNamedByItsKey() {
     assertEquals("troupe.models.providers.openai.api-key-env: the environment variable OPENAI_API_KEY is not set",
         failure(OPENAI, Map.of()));

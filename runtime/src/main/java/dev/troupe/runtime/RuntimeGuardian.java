@@ -13,6 +13,7 @@ import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.runtime.guard.Redactor;
+import dev.troupe.runtime.guard.ResultCache;
 import dev.troupe.runtime.market.MarketplaceRegistry;
 import dev.troupe.runtime.metrics.TaskMetrics;
 import dev.troupe.runtime.model.ModelHealthJournal;
@@ -113,12 +114,15 @@ public final class RuntimeGuardian {
     LocalSteps localSteps = new LocalSteps();
     AgentBulkheads bulkheads = AgentBulkheads.of(agentSettings);
     CircuitBreakers toolBreakers = new CircuitBreakers(agentSettings.toolBreaker());
+    var cacheSettings = settings.cache();
+    ResultCache<com.fasterxml.jackson.databind.JsonNode> toolCache = cacheSettings.tools()
+        ? new ResultCache<>("tools", cacheSettings.ttl(), cacheSettings.maxEntries()) : null;
     system.getWhenTerminated().thenRun(bulkheads::shutdown);
 
     AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.models().gateway(), wiring.tools(),
         wiring.agentExecutor(), topic, new TaskDelegator(taskClient, stepTimeout, wiring.agentExecutor()),
         agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps, bulkheads,
-        toolBreakers));
+        toolBreakers, toolCache));
 
     String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
     WorkflowClient workflowClient = new WorkflowClient(sharding, requestTimeout, wiring.catalog()::offers,
@@ -151,6 +155,10 @@ public final class RuntimeGuardian {
     TaskMetrics metrics = new TaskMetrics(directory);
     metrics.watch(wiring.models());
     metrics.watchTools(toolBreakers);
+    wiring.models().cache().ifPresent(metrics::watchCache);
+    if (toolCache != null) {
+      metrics.watchCache(toolCache);
+    }
     directory.listen(metrics);
     DirectoryFeed.follow(directory, wiring.audit().readJournal(), system);
     return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor);

@@ -104,7 +104,9 @@ public final class TroupeRuntime {
     Executor agentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(AGENT_DISPATCHER));
     try {
       tools = new ToolRegistry(components.tools());
-      models = ModelRouting.create(system, settings.models(), components.models(), agentExecutor);
+      var cache = settings.cache();
+      models = ModelRouting.create(system, settings.models(), components.models(), agentExecutor,
+          cache.models() ? new dev.troupe.runtime.guard.ResultCache<>("models", cache.ttl(), cache.maxEntries()) : null);
       catalog = new AgentCatalog(components.agents(), tools, models.gateway());
       for (String gated : settings.agents().toolsNeedingApproval()) {
         if (tools.tool(gated).isEmpty()) {

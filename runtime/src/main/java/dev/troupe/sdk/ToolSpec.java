@@ -12,10 +12,13 @@ import java.util.regex.Pattern;
  *
  * <p>An irreversible tool never runs straight from agent code: the agent proposes the call and
  * the runtime gates it.
+ *
+ * <p>A {@code cacheable} tool (a lookup whose answer does not change from one minute to the next)
+ * may have its output reused for the same input when {@code troupe.cache.tools} is on.
  */
 public record ToolSpec(
     String name, String description, JsonNode inputSchema, boolean reversible, boolean idempotent,
-    Duration timeout) {
+    Duration timeout, boolean cacheable) {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9-]+)+");
 
   public ToolSpec {
@@ -30,4 +33,15 @@ public record ToolSpec(
       throw new IllegalArgumentException("tool " + name + " needs a positive timeout");
     }
   }
+  /** A tool whose output is not cached (the default: most tools act, or read what changes). */
+  public ToolSpec(String name, String description, JsonNode inputSchema, boolean reversible, boolean idempotent,
+      Duration timeout) {
+    this(name, description, inputSchema, reversible, idempotent, timeout, false);
+  }
+
+  /** The same tool, declared cacheable: the same input always gives the same output for a while. */
+  public ToolSpec asCacheable() {
+    return new ToolSpec(name, description, inputSchema, reversible, idempotent, timeout, true);
+  }
+
 }

@@ -543,7 +543,7 @@ public final class AgentEntity
         state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock(),
         deps.settings().modelTimeout(), new StepGuards(deps.settings().maxModelCallsPerStep(),
             deps.settings().maxIdenticalToolCalls(), deps.budgets(), step.budgeted(), deps.redactor(),
-            java.util.Set.copyOf(deps.settings().toolsNeedingApproval()), deps.toolBreakers()));
+            java.util.Set.copyOf(deps.settings().toolsNeedingApproval()), deps.toolBreakers(), deps.toolCache()));
     CompletionStage<StepOutcome> run = CompletableFuture
         .supplyAsync(() -> agent.agent().run(session), executor)
         .thenCompose(stage -> stage == null

@@ -79,12 +79,13 @@ public sealed interface AgentEvent extends DomainEvent {
    * included), {@code fallbacks} says why each model before the one that answered was passed
    * over, {@code finishReason} why the model stopped. {@code prompt} and {@code reply} are what
    * the model was asked and said, masked by the redactor ({@code redactions} says what was
-   * masked). Calls journaled before these fields existed have them null.
+   * masked). {@code cached} is true for an answer reused from the cache (no call was made; it
+   * cost nothing). Calls journaled before these fields existed have them null.
    */
   record ModelCalled(
       String stepId, String model, String tier, long inputTokens, long outputTokens, BigDecimal costUsd,
       long latencyMs, String error, Integer attempts, List<String> fallbacks, String finishReason, JsonNode prompt,
-      JsonNode reply, List<String> redactions)
+      JsonNode reply, List<String> redactions, Boolean cached)
       implements StepActivity {
     public ModelCalled {
       prompt = prompt == null || prompt.isNull() ? null : prompt; // read back, a JSON null is a NullNode
@@ -94,7 +95,14 @@ public sealed interface AgentEvent extends DomainEvent {
     public ModelCalled(String stepId, String model, String tier, long inputTokens, long outputTokens,
         BigDecimal costUsd, long latencyMs, String error) {
       this(stepId, model, tier, inputTokens, outputTokens, costUsd, latencyMs, error, null, null, null, null, null,
-          null);
+          null, null);
+    }
+
+    public ModelCalled(String stepId, String model, String tier, long inputTokens, long outputTokens,
+        BigDecimal costUsd, long latencyMs, String error, Integer attempts, List<String> fallbacks, String finishReason,
+        JsonNode prompt, JsonNode reply, List<String> redactions) {
+      this(stepId, model, tier, inputTokens, outputTokens, costUsd, latencyMs, error, attempts, fallbacks, finishReason,
+          prompt, reply, redactions, null);
     }
   }
 

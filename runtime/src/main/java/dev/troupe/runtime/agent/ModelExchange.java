@@ -16,12 +16,12 @@ import java.util.List;
  * tools' own, journaled nowhere else needed), the answer schema, and the reply's text and tool
  * calls.
  */
-final class ModelExchange {
+public final class ModelExchange {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private ModelExchange() {}
 
-  static ObjectNode prompt(ModelRequest request) {
+  public static ObjectNode prompt(ModelRequest request) {
     ObjectNode prompt = JSON.objectNode();
     if (!request.system().isEmpty()) {
       prompt.put("system", request.system());
@@ -56,7 +56,7 @@ final class ModelExchange {
     return prompt;
   }
 
-  static ObjectNode reply(ModelReply reply) {
+  public static ObjectNode reply(ModelReply reply) {
     ObjectNode node = JSON.objectNode();
     node.put("text", reply.text());
     calls(node, reply.toolCalls());

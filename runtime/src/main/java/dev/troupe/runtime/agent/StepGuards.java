@@ -7,11 +7,13 @@ import dev.troupe.runtime.budget.Budgets;
  * the same input, when the task is {@code budgeted} every model call reserved against its budget
  * first, tool inputs and outputs masked by {@code redactor} before they are journaled (the
  * agent still gets the real values), {@code toolsNeedingApproval} only ever proposed, never
- * called directly, and each tool behind its circuit breaker in {@code toolBreakers}.
+ * called directly, each tool behind its circuit breaker in {@code toolBreakers}, and a cacheable
+ * tool's output reused from {@code toolCache} when there is one (troupe.cache.tools).
  */
 public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
     dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval,
-    dev.troupe.runtime.guard.CircuitBreakers toolBreakers) {
+    dev.troupe.runtime.guard.CircuitBreakers toolBreakers,
+    dev.troupe.runtime.guard.ResultCache<com.fasterxml.jackson.databind.JsonNode> toolCache) {
   public StepGuards {
     if (maxModelCalls < 1 || maxIdenticalToolCalls < 1) {
       throw new IllegalArgumentException("step limits must be positive");
@@ -23,13 +25,20 @@ public record StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets b
 
   public StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
       dev.troupe.runtime.guard.Redactor redactor) {
-    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, java.util.Set.of(), null);
+    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, java.util.Set.of(), null, null);
   }
 
   /** {@code toolBreakers} null: tools are called without circuit breakers (the test kit). */
   public StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
       dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval) {
-    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, toolsNeedingApproval, null);
+    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, toolsNeedingApproval, null, null);
+  }
+
+  /** Without a tool cache. */
+  public StepGuards(int maxModelCalls, int maxIdenticalToolCalls, Budgets budgets, boolean budgeted,
+      dev.troupe.runtime.guard.Redactor redactor, java.util.Set<String> toolsNeedingApproval,
+      dev.troupe.runtime.guard.CircuitBreakers toolBreakers) {
+    this(maxModelCalls, maxIdenticalToolCalls, budgets, budgeted, redactor, toolsNeedingApproval, toolBreakers, null);
   }
 
   /** The node defaults, no budget, nothing redacted. */

@@ -306,7 +306,7 @@ public final class StepSession implements StepContext {
       return new ModelCalled(request.stepId(), reply.model(), definition.modelTier(), reply.inputTokens(),
           reply.outputTokens(), reply.costUsd(), latency, null, reply.attempts(),
           reply.fallbacks().isEmpty() ? null : reply.fallbacks(), reply.finishReason(), prompt.json(), answer.json(),
-          redactions.isEmpty() ? null : redactions);
+          redactions.isEmpty() ? null : redactions, reply.cached() ? Boolean.TRUE : null);
     }
 
     /** Not called: the step fails for good, and the journal says why. */
@@ -403,6 +403,15 @@ public final class StepSession implements StepContext {
         stopped.compareAndSet(null, why);
         return refuse(name, key, input, ToolException.Kind.REFUSED, why);
       }
+      String cacheKey = guards.toolCache() != null && spec.cacheable() ? sameCall : null;
+      if (cacheKey != null) {
+        Optional<JsonNode> cached = guards.toolCache().get(cacheKey);
+        if (cached.isPresent()) {
+          // The same input, a little while ago: the same output, and no call (a cacheable tool only reads).
+          recordTool(new ToolCalled(request.stepId(), name, key, input, cached.get(), 0, "cached", null));
+          return CompletableFuture.completedFuture(cached.get());
+        }
+      }
       PriorCall prior = priorCalls.get(key);
       boolean succeeded = prior != null && prior.outcome() != null
           && ("ok".equals(prior.outcome().outcome()) || "reconciled".equals(prior.outcome().outcome()));
@@ -444,6 +453,9 @@ public final class StepSession implements StepContext {
           }
         }
         if (ran.ok()) {
+          if (cacheKey != null) {
+            guards.toolCache().put(cacheKey, ran.output());
+          }
           recordTool(new ToolCalled(request.stepId(), name, key, input, ran.output(), ran.latencyMs(), success, null));
           return ran.output();
         }

@@ -3,11 +3,13 @@ package dev.troupe.runtime.metrics;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.CircuitBreakers;
+import dev.troupe.runtime.guard.ResultCache;
 import dev.troupe.runtime.model.ModelRouting;
 import dev.troupe.runtime.task.TaskEvent;
 import dev.troupe.runtime.task.TaskState;
 import dev.troupe.sdk.Usage;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -128,6 +130,24 @@ public final class TaskMetrics implements TaskDirectory.Listener {
         .help("Tool circuit breaker state changes, by tool and the state entered").labelNames("tool", "state")
         .register(registry);
     tools.listen((tool, from, to) -> transitions.labelValues(tool, to.toLowerCase(Locale.ROOT)).inc());
+  }
+
+  private CounterWithCallback cacheRequests;
+  private final java.util.List<ResultCache<?>> caches = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** A result cache's hits and misses: {@code troupe_cache_requests_total{cache, result}}. */
+  public synchronized void watchCache(ResultCache<?> cache) {
+    caches.add(cache);
+    if (cacheRequests == null) {
+      cacheRequests = CounterWithCallback.builder().name("troupe_cache_requests_total")
+          .help("Lookups in the result caches (models, tools), by cache and result (hit, miss)")
+          .labelNames("cache", "result")
+          .callback(callback -> caches.forEach(c -> {
+            callback.call(c.hits(), c.name(), "hit");
+            callback.call(c.misses(), c.name(), "miss");
+          }))
+          .register(registry);
+    }
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -5,6 +5,8 @@ import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.troupe.config.ModelSettings;
 import dev.troupe.runtime.guard.CircuitBreakers;
+import dev.troupe.runtime.guard.ResultCache;
+import dev.troupe.sdk.ModelReply;
 import dev.troupe.sdk.ModelClient;
 import dev.troupe.sdk.ModelGateway;
 import dev.troupe.sdk.ModelPricing;
@@ -40,9 +42,12 @@ public final class ModelRouting {
   private final Map<String, ModelClient> agents;
   private final Map<String, ModelSettings.Tier> agentRoutes;
   private final CircuitBreakers breakers;
+  private final ResultCache<ModelReply> cache;
 
   private ModelRouting(Map<String, Known> models, Map<String, ModelClient> tiers, Map<String, TierView> tierViews,
-      Map<String, ModelClient> agents, Map<String, ModelSettings.Tier> agentRoutes, CircuitBreakers breakers) {
+      Map<String, ModelClient> agents, Map<String, ModelSettings.Tier> agentRoutes, CircuitBreakers breakers,
+      ResultCache<ModelReply> cache) {
+    this.cache = cache;
     this.models = models;
     this.tiers = tiers;
     this.tierViews = tierViews;
@@ -59,6 +64,15 @@ public final class ModelRouting {
    */
   public static ModelRouting create(ActorSystem<?> system, ModelSettings settings, ModelGateway code,
       Executor executor) {
+    return create(system, settings, code, executor, null);
+  }
+
+  /**
+   * As {@link #create(ActorSystem, ModelSettings, ModelGateway, Executor)}; with {@code cache}
+   * (troupe.cache.models on), every tier's and agent type's answers are reused for the same request.
+   */
+  public static ModelRouting create(ActorSystem<?> system, ModelSettings settings, ModelGateway code,
+      Executor executor, ResultCache<ModelReply> cache) {
     Map<String, Known> models = new LinkedHashMap<>();
     for (String tier : code.tiers()) {
       ModelClient client = code.forTier(tier).orElseThrow();
@@ -87,7 +101,11 @@ public final class ModelRouting {
     for (ModelSettings.Tier own : settings.agents().values()) {
       agents.put(own.tier(), route("troupe.models.agents.", own, models, breakers, settings, executor));
     }
-    return new ModelRouting(models, tiers, views, agents, settings.agents(), breakers);
+    if (cache != null) {
+      tiers.replaceAll((tier, client) -> new CachingModel(client, cache));
+      agents.replaceAll((type, client) -> new CachingModel(client, cache));
+    }
+    return new ModelRouting(models, tiers, views, agents, settings.agents(), breakers, cache);
   }
 
   private static ModelRoute route(String key, ModelSettings.Tier tier, Map<String, Known> models,
@@ -156,5 +174,10 @@ public final class ModelRouting {
 
   public CircuitBreakers breakers() {
     return breakers;
+  }
+
+  /** The model answer cache, if {@code troupe.cache.models} is on. */
+  public java.util.Optional<ResultCache<ModelReply>> cache() {
+    return java.util.Optional.ofNullable(cache);
   }
 }
