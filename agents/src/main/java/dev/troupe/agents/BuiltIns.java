@@ -55,8 +55,18 @@ public final class BuiltIns {
     }
     agents.addAll(AgentClasses.registrations(settings.agents(), loader));
     agents.addAll(AgentClasses.llmAgents(settings.agents()));
+    ModelGateway models = ModelGateway.allTiers(new LocalModel());
+    java.util.Set<String> tiers = new java.util.TreeSet<>(models.tiers());
+    tiers.addAll(settings.models().tiers().keySet());
+    for (int i = 0; i < settings.agents().llm().size(); i++) {
+      String tier = settings.agents().llm().get(i).tier();
+      if (!tiers.contains(tier)) {
+        throw new dev.troupe.config.SettingsException(settings.agents().llm().get(i).key() + ".tier",
+            "no tier '" + tier + "' (known: " + tiers + "; add troupe.models.tiers." + tier + ")");
+      }
+    }
     tools.addAll(AgentClasses.tools(settings.agents(), loader));
-    return new TroupeComponents(agents, tools, ModelGateway.allTiers(new LocalModel()),
+    return new TroupeComponents(agents, tools, models,
         settings.agents().builtIn() ? BuiltInWorkflows.all() : List.of());
   }
 }

@@ -86,6 +86,9 @@ class BuiltInsTest {
     assertTrue(assertThrows(SettingsException.class, () -> BuiltIns.components(settings(
             "troupe.agents.llm = [{ type = triage, capability = ticket.triage, output-schema = { type = 7 } }]")))
         .getMessage().startsWith("troupe.agents.llm.0.output-schema: is not a usable JSON schema"));
+    assertEquals("troupe.agents.llm.0.tier: no tier 'cheap' (known: [fast, multimodal, reasoning]; add"
+            + " troupe.models.tiers.cheap)", assertThrows(SettingsException.class, () -> BuiltIns.components(settings(
+            "troupe.agents.llm = [{ type = triage, capability = ticket.triage, tier = cheap }]"))).getMessage());
     assertEquals("troupe.agents.llm.0.max-turns: must be 1..100, was 0",
         assertThrows(SettingsException.class, () -> settings(
             "troupe.agents.llm = [{ type = triage, capability = ticket.triage, max-turns = 0 }]")).getMessage());

@@ -84,13 +84,26 @@ class LlmAgentsIT {
 
   @Test
   void anLlmAgentCallsAToolProposesAnIrreversibleOneAndFallsOverWhenItsProviderFails() throws Exception {
-    // 1. A granted tool, then an answer that matches the schema.
+    // 1. In a workflow: a granted tool, then an answer that matches the schema, which feeds the next step.
+    HttpResponse<String> put = server.send(java.net.http.HttpRequest.newBuilder(
+            server.uri("/v1/workflows/llm-onboarding"))
+        .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"steps\": ["
+            + "{\"id\": \"onboard\", \"capability\": \"client.onboard\", \"input\": {\"client\": \"${input.client}\"}},"
+            + "{\"id\": \"summary\", \"capability\": \"text.summarize\", \"after\": [\"onboard\"],"
+            + " \"input\": {\"text\": \"Acme is ${steps.onboard.output.status}.\"}}]}")));
+    assertEquals(201, put.statusCode(), put.body());
     primary.then(FakeProvider.openAiToolCall("call_1", "crm_record", "{\"client\":\"Acme\",\"status\":\"onboarding\"}"),
         FakeProvider.openAiText("{\"status\": \"recorded\"}", 50, 5));
-    String recorded = submit("Acme");
+    HttpResponse<String> accepted = server.postJson("/v1/tasks", KEY,
+        "{\"workflow\": \"llm-onboarding\", \"input\": {\"client\": \"Acme\"}}");
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    String recorded = json(accepted).get("taskId").asText();
     JsonNode done = await(recorded, Set.of("COMPLETED", "FAILED"));
     assertEquals("COMPLETED", done.get("status").asText(), done.toString());
-    assertEquals("recorded", done.get("output").get("status").asText());
+    JsonNode onboard = done.get("steps").get(0);
+    assertEquals("recorded", onboard.get("output").get("status").asText(), "the LLM agent's schema-valid answer");
+    assertEquals("Acme is recorded.", done.get("output").get("summary").asText(), "and it fed the next step");
     JsonNode crmCall = timeline(recorded, "ToolCalled").get(0);
     assertEquals("crm.record", crmCall.get("tool").asText(), "the journal keeps the real tool name");
     assertEquals("ok", crmCall.get("outcome").asText());

@@ -150,6 +150,7 @@ public final class RuntimeGuardian {
             Cluster.get(system).selfMember().address().hostPort(), chain, wiring.clock())).onFailure(restart),
         "model-health");
     wiring.models().breakers().listen((model, from, to) -> health.tell(new ModelHealthJournal.Changed(model, from, to)));
+    toolBreakers.listen((tool, from, to) -> health.tell(new ModelHealthJournal.Changed(tool, from, to, true)));
 
     TaskDirectory directory = new TaskDirectory();
     TaskMetrics metrics = new TaskMetrics(directory);

@@ -136,6 +136,7 @@ class SerializationTest {
           List.of("model claude is rate limited (HTTP 429) (2 calls)"), "tool_calls", JSON, JSON,
           List.of("prompt: 1 email")),
       new dev.troupe.runtime.model.ModelHealthEvent.BreakerStateChanged("gpt-mini", "CLOSED", "OPEN"),
+      new dev.troupe.runtime.model.ModelHealthEvent.ToolBreakerStateChanged("crm.record", "OPEN", "HALF_OPEN"),
       new AgentEvent.ToolCallIntended("t.main", "crm.record", "t.main/tool-1", JSON),
       new AgentEvent.ToolCalled("t.main", "crm.record", "t.main/tool-1", JSON, JSON, 4, "ok", null),
       new AgentEvent.DecisionNoted("t.main", "because"));

@@ -15,14 +15,19 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 
 /**
- * The node's journal of its models' health: every change of a circuit breaker's state, stamped
- * and hash-chained like every other journal, so an operator or auditor can see when a model was
- * taken out of a tier and when it came back. One per node ({@code models|<host:port>}).
+ * The node's journal of its models' and tools' health: every change of a circuit breaker's state,
+ * stamped and hash-chained like every other journal, so an operator or auditor can see when a
+ * model was taken out of a tier (or a tool out of use) and when it came back. One per node
+ * ({@code models|<node address>}).
  */
 public final class ModelHealthJournal
     extends EventSourcedBehavior<ModelHealthJournal.Changed, JournalEntry, ChainHead> {
-  /** A breaker changed state (told by {@link CircuitBreakers}'s listener). */
-  public record Changed(String model, String from, String to) {}
+  /** A breaker changed state (told by {@link CircuitBreakers}'s listener); {@code tool} if it is a tool's. */
+  public record Changed(String name, String from, String to, boolean tool) {
+    public Changed(String model, String from, String to) {
+      this(model, from, to, false);
+    }
+  }
 
   private static final AuditActor BREAKERS = AuditActor.system("model-breakers");
 
@@ -53,7 +58,8 @@ public final class ModelHealthJournal
   public CommandHandler<Changed, JournalEntry, ChainHead> commandHandler() {
     return newCommandHandlerBuilder().forAnyState().onCommand(Changed.class, (head, changed) ->
         Effect().persist(chain.after(head).add(new AuditContext(clock.instant(), BREAKERS, null, null),
-            new ModelHealthEvent.BreakerStateChanged(changed.model(), changed.from(), changed.to())).entries()))
+            changed.tool() ? new ModelHealthEvent.ToolBreakerStateChanged(changed.name(), changed.from(), changed.to())
+                : new ModelHealthEvent.BreakerStateChanged(changed.name(), changed.from(), changed.to())).entries()))
         .build();
   }
 

@@ -152,6 +152,27 @@ class ProviderModelTest {
     }
   }
 
+  @Test
+  void anthropicFailuresAreClassifiedTheSameWay() throws Exception {
+    try (FakeProvider fake = FakeProvider.anthropic()) {
+      ModelClient model = Models.routing(kit.system(), "providers.a { kind = anthropic, base-url = \""
+              + fake.baseUrl() + "\", api-key-env = ANTHROPIC_TEST_KEY, timeout = 5s }\n"
+              + "models.claude { provider = a, name = claude-test }", Map.of("ANTHROPIC_TEST_KEY", "sk-ant-test"),
+          executor).model("claude").orElseThrow();
+      fake.then(FakeProvider.anthropicText("warm", 1, 1));
+      ask(model, new ModelRequest("", "warm up", 10));
+
+      fake.then(FakeProvider.error(429, "rate_limit_error").withHeader("Retry-After", "7"));
+      ModelCallException limited = failure(model);
+      assertTrue(limited.isTransient());
+      assertEquals(Duration.ofSeconds(7), limited.retryAfter().orElseThrow());
+      fake.then(FakeProvider.error(529, "overloaded_error"));
+      assertTrue(failure(model).isTransient(), "Anthropic's 529 (overloaded) is worth another try");
+      fake.then(FakeProvider.error(403, "permission_error"));
+      assertFalse(failure(model).isTransient());
+    }
+  }
+
   private static ModelCallException failure(ModelClient model) throws Exception {
     try {
       ask(model, new ModelRequest("", "hi", 10));
