@@ -63,12 +63,32 @@ public final class ApiJson {
       if (node == null || node.isMissingNode()) {
         throw new InvalidJsonException("the body is empty; send a JSON object");
       }
+      rejectNonFinite(node, "");
       return node;
     } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
       throw new InvalidJsonException("the JSON exceeds a limit: " + e.getOriginalMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new InvalidJsonException("malformed JSON at line " + e.getLocation().getLineNr()
           + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    }
+  }
+
+  /**
+   * A number too large for a double (1e309) is read as infinity, which no field can take and which
+   * would fail deep inside a route: it is refused here, naming where it is.
+   */
+  private static void rejectNonFinite(JsonNode node, String path) throws InvalidJsonException {
+    if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+      throw new InvalidJsonException((path.isEmpty() ? "the body" : path) + ": the number is out of range");
+    }
+    if (node.isObject()) {
+      for (var field : node.properties()) {
+        rejectNonFinite(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        rejectNonFinite(node.get(i), path + "[" + i + "]");
+      }
     }
   }
 

@@ -51,6 +51,11 @@ final class JsonBody extends AllDirectives {
         } catch (ApiJson.InvalidJsonException e) {
           return complete(Problems.badRequest(e.getMessage(), instance));
         }
+        if (!body.isObject()) {
+          // Every body the API takes is an object; null, an array or a number would fail deeper.
+          return complete(Problems.badRequest("the body must be a JSON object, was " + body.getNodeType()
+              .name().toLowerCase(java.util.Locale.ROOT), instance));
+        }
         return inner.apply(body);
       });
     });

@@ -32,6 +32,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class KeyRoutes extends AllDirectives {
   private static final String INSTANCE = "/v1/keys";
   private static final String OPERATOR_TENANT = "default";
+  /** A tenant as a query parameter names it; anything else is no tenant (an empty one was asked of sharding). */
+  private static final java.util.regex.Pattern TENANT = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A key as an admin may see it: never the key, never its hash. */
@@ -109,6 +111,9 @@ final class KeyRoutes extends AllDirectives {
   }
 
   private Route list(Principal principal, Optional<String> tenantParam) {
+    if (tenantParam.isPresent() && !TENANT.matcher(tenantParam.get()).matches()) {
+      return complete(Problems.badRequest("tenant: 1..64 of A-Z a-z 0-9 . _ -", INSTANCE));
+    }
     String tenant = tenantParam.orElse(principal.tenant());
     Optional<HttpResponse> notAllowed = tenantProblem(principal, tenant);
     if (notAllowed.isPresent()) {
@@ -122,8 +127,11 @@ final class KeyRoutes extends AllDirectives {
   }
 
   private Route revoke(Principal principal, String name, Optional<String> tenantParam) {
-    String tenant = tenantParam.orElse(principal.tenant());
     String instance = INSTANCE + "/" + name;
+    if (tenantParam.isPresent() && !TENANT.matcher(tenantParam.get()).matches()) {
+      return complete(Problems.badRequest("tenant: 1..64 of A-Z a-z 0-9 . _ -", instance));
+    }
+    String tenant = tenantParam.orElse(principal.tenant());
     Optional<HttpResponse> notAllowed = tenantProblem(principal, tenant);
     if (notAllowed.isPresent()) {
       return complete(notAllowed.get());

@@ -270,7 +270,11 @@ final class TaskRoutes extends AllDirectives {
       return optionalHeaderValueByName("Last-Event-ID", lastEventId -> {
         long from;
         try {
-          from = lastEventId.map(Long::parseLong).orElse(0L) + 1;
+          long last = lastEventId.map(id -> Long.parseLong(id.strip())).orElse(0L);
+          if (last < 0) {
+            return complete(Problems.badRequest("Last-Event-ID: must be a sequence number (0 or more)", INSTANCE));
+          }
+          from = last == Long.MAX_VALUE ? Long.MAX_VALUE : last + 1; // after the last there is nothing
         } catch (NumberFormatException e) {
           return complete(Problems.badRequest("Last-Event-ID: must be a sequence number", INSTANCE));
         }
