@@ -108,6 +108,10 @@ class GuardrailsIT {
     assertTrue(child.get("steps").get(0).get("error").asText()
         .startsWith("BUDGET_EXCEEDED: the parent task's budget: the call may use up to"), child.toString());
     assertTrue(types(taskId).contains("BudgetRefused"), "the parent journals the refusal too");
+    JsonNode step = parent.get("steps").get(0);
+    assertEquals(1, step.get("attempts").asInt(), "the child's failure is final for the parent: no retries");
+    assertTrue(step.get("error").asText().startsWith("delegated task " + childId + " (text.summarize) ended FAILED:"),
+        step.toString());
   }
 
   @Test

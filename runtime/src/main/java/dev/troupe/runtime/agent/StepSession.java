@@ -533,6 +533,10 @@ public final class StepSession implements StepContext {
     if (cause instanceof InvalidInputException) {
       return StepOutcome.permanent(cause.getMessage());
     }
+    if (cause instanceof dev.troupe.sdk.DelegationFailedException delegated) {
+      // The child's end is final: another attempt would only meet it again (and not the agent's fault).
+      return StepOutcome.permanent(delegated.getMessage());
+    }
     return StepOutcome.retryable("agent code failed: " + describe(cause));
   }
 

@@ -53,8 +53,9 @@ public final class TaskDelegator implements Delegator {
           if (result.status() == TaskStatus.COMPLETED) {
             return result.output();
           }
-          throw new IllegalStateException("delegated task " + delegation.childTaskId() + " (" + delegation.capability()
-              + ") ended " + result.status() + ": " + result.error());
+          throw new dev.troupe.sdk.DelegationFailedException(delegation.childTaskId(), "delegated task "
+              + delegation.childTaskId() + " (" + delegation.capability() + ") ended " + result.status() + ": "
+              + result.error());
         }, executor)
         .exceptionallyCompose(error -> CompletableFuture.failedFuture(
             error.getCause() instanceof TimeoutException
