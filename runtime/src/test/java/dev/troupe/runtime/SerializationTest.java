@@ -93,6 +93,7 @@ class SerializationTest {
       new TaskEvent.WorkflowPinned("client-onboarding", 2, WORKFLOW),
       new TaskEvent.StepSkipped("t.letter", "letter", "its condition was false"),
       new TaskEvent.StepCancelled("t.draft[1]", "the fan-out was already joined (any)"),
+      new TaskEvent.ChildTaskStarted("t.main", "tsk_child"),
       new TaskEvent.TaskCancelled("no longer needed", USAGE),
       new WorkflowEvent.WorkflowVersionRegistered(3, WORKFLOW),
       new WorkflowEvent.WorkflowRolledBack(3, 2),

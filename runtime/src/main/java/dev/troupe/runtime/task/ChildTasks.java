@@ -12,4 +12,7 @@ import java.util.concurrent.CompletionStage;
 public interface ChildTasks {
   CompletionStage<TaskEntity.Result> run(String childTaskId, String workflow, JsonNode input, String tenant,
       String parentTaskId, String traceId);
+
+  /** Cancels a child because its parent stopped (cancelled, or past its deadline). */
+  default void cancel(String childTaskId, String reason, dev.troupe.persistence.AuditActor by) {}
 }

@@ -27,6 +27,11 @@ public final class ChildWorkflows implements ChildTasks {
   }
 
   @Override
+  public void cancel(String childTaskId, String reason, AuditActor by) {
+    tasks.cancel(childTaskId, reason, by); // the child answers AlreadyFinished if it has ended
+  }
+
+  @Override
   public CompletionStage<TaskEntity.Result> run(String childTaskId, String workflow, JsonNode input, String tenant,
       String parentTaskId, String traceId) {
     String[] ref = workflow.split("@", 2);

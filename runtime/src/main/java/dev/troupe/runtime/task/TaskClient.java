@@ -61,6 +61,12 @@ public final class TaskClient {
     return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId).ask(TaskEntity.AwaitResult::new, timeout));
   }
 
+  /** Tells {@code parentTaskId} that its step {@code stepId} started {@code childTaskId} (a delegation). */
+  public void childStarted(String parentTaskId, String stepId, String childTaskId) {
+    sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, parentTaskId)
+        .tell(new TaskEntity.ChildStarted(stepId, childTaskId));
+  }
+
   public static String persistenceId(String taskId) {
     return TaskEntity.ENTITY_TYPE_KEY.name() + "|" + taskId;
   }

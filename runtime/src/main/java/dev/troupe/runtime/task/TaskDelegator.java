@@ -47,6 +47,8 @@ public final class TaskDelegator implements Delegator {
             return CompletableFuture.failedFuture(new IllegalStateException(
                 "delegation of " + delegation.capability() + " was refused: " + refused.reason()));
           }
+          // The parent records its child, so a cancel or a deadline of the parent reaches it.
+          tasks.childStarted(delegation.parentTaskId(), delegation.parentStepId(), delegation.childTaskId());
           return tasks.awaitResult(delegation.childTaskId(), timeout);
         }, executor)
         .thenApplyAsync(result -> {

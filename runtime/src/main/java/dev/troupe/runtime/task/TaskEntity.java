@@ -98,6 +98,9 @@ public final class TaskEntity
   /** Replies once the task is COMPLETED, FAILED or CANCELLED (at once if it already is). */
   public record AwaitResult(ActorRef<Result> replyTo) implements Command {}
 
+  /** An agent of step {@code stepId} started the child task {@code childTaskId} (a delegation). */
+  public record ChildStarted(String stepId, String childTaskId) implements Command {}
+
   /** Stop the task: its running steps are cancelled and the reason is recorded. */
   public record Cancel(String reason, AuditActor by, ActorRef<CancelReply> replyTo) implements Command {}
 
@@ -322,6 +325,7 @@ public final class TaskEntity
         .onCommand(SettleBudget.class, this::onSettle)
         .onCommand(ActionFinished.class, this::onActionFinished)
         .onCommand(IdleTimeout.class, (state, idle) -> Effect().none().thenRun(s -> passivate()).thenNoReply())
+        .onCommand(ChildStarted.class, this::onChildStartedAfterFinish)
         // Timers, matches, reports and children that arrive after the end change nothing.
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(TaskState::isActive)
@@ -347,6 +351,10 @@ public final class TaskEntity
         .onCommand(ChildDue.class, this::onChildDue)
         .onCommand(ChildFinished.class, this::onChildFinished)
         .onCommand(RetryDue.class, this::onRetryDue)
+        .onCommand(ChildStarted.class, (state, started) -> state.children().contains(started.childTaskId())
+            ? Effect().noReply()
+            : persist(state, ORCHESTRATOR, new TaskEvent.ChildTaskStarted(started.stepId(), started.childTaskId()))
+                .thenNoReply())
         .onCommand(IdleTimeout.class, (state, idle) -> Effect().noReply()); // an active task stays
     return builder.build();
   }
@@ -518,6 +526,7 @@ public final class TaskEntity
     cancelRuns(state, journaling, cancel.by(), "the task was cancelled: " + cancel.reason());
     journaling.add(cancel.by(), new TaskEvent.TaskCancelled(cancel.reason(), state.usage()));
     return journaling.persist()
+        .thenRun(s -> cancelChildren(s, "the parent task " + taskId + " was cancelled: " + cancel.reason(), cancel.by()))
         .thenRun(this::finished)
         .thenReply(cancel.replyTo(), Cancelled::new);
   }
@@ -723,7 +732,9 @@ public final class TaskEntity
     Journaling journaling = new Journaling(state, state.traceId());
     cancelRuns(state, journaling, ORCHESTRATOR, why);
     journaling.add(ORCHESTRATOR, new TaskFailed(why, state.usage()));
-    return journaling.persist().thenRun(this::finished).thenNoReply();
+    return journaling.persist()
+        .thenRun(s -> cancelChildren(s, "the parent task " + taskId + " failed: " + why, ORCHESTRATOR))
+        .thenRun(this::finished).thenNoReply();
   }
 
   private void cancelRuns(TaskState state, Journaling journaling, AuditActor by, String reason) {
@@ -734,6 +745,22 @@ public final class TaskEntity
         journaling.add(by, new TaskEvent.StepCancelled(run.stepId(), reason));
       }
     }
+  }
+
+  /** A stopped task's children stop too; each cascades to its own. */
+  private void cancelChildren(TaskState state, String reason, AuditActor by) {
+    for (String child : state.childTaskIds()) {
+      deps.children().cancel(child, reason, by);
+    }
+  }
+
+  /** A child started after its parent ended: a parent that was stopped stops it at once. */
+  private ReplyEffect<JournalEntry, TaskState> onChildStartedAfterFinish(TaskState state, ChildStarted started) {
+    if (state.status() != TaskStatus.COMPLETED) {
+      deps.children().cancel(started.childTaskId(), "the parent task " + taskId + " had already ended "
+          + state.status(), ORCHESTRATOR);
+    }
+    return Effect().noReply();
   }
 
   private ReplyEffect<JournalEntry, TaskState> onRetryDue(TaskState state, RetryDue retry) {

@@ -167,6 +167,12 @@ public sealed interface TaskEvent extends DomainEvent {
     }
   }
 
+  /**
+   * An agent of this task's step {@code stepId} started a child task (a delegation). Recorded so a
+   * cancel or a deadline of this task reaches the child.
+   */
+  record ChildTaskStarted(String stepId, String childTaskId) implements TaskEvent {}
+
   /** A model call's worst case was reserved against the task's budget before the call. */
   record BudgetReserved(String callKey, String stepId, long tokens, BigDecimal costUsd) implements TaskEvent {}
 

@@ -53,7 +53,8 @@ public record TaskState(
     List<String> guidance,
     ChainHead chainHead,
     BudgetLedger ledger,
-    Map<String, String> guidanceKeys) implements TroupeSerializable {
+    Map<String, String> guidanceKeys,
+    List<String> children) implements TroupeSerializable {
 
   public TaskState {
     // Jackson reads a JSON null into a JsonNode field as NullNode; keep "absent" one value.
@@ -65,13 +66,14 @@ public record TaskState(
     guidance = guidance == null ? List.of() : List.copyOf(guidance);
     ledger = ledger == null ? BudgetLedger.EMPTY : ledger;
     guidanceKeys = guidanceKeys == null ? Map.of() : Map.copyOf(guidanceKeys);
+    children = children == null ? List.of() : List.copyOf(children);
   }
 
   public static TaskState empty(String taskId) {
     return new TaskState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
         Map.of(),
         Budget.UNLIMITED, null, Priority.NORMAL, null, Usage.NONE, List.of(), List.of(), List.of(), ChainHead.EMPTY,
-        BudgetLedger.EMPTY, Map.of());
+        BudgetLedger.EMPTY, Map.of(), List.of());
   }
 
   /** No task was ever submitted under this id. */
@@ -128,12 +130,20 @@ public record TaskState(
       return new TaskState(e.taskId(), TaskStatus.ACCEPTED, e.tenant(), e.capability(), e.workflow(),
           e.workflowVersion(), null, e.goal(), e.parentTaskId(), e.input(), null, null, entry.stamp().traceId(), at, at,
           e.labels(), new Budget(e.maxTokens(), e.maxCostUsd()), e.deadline(), e.priority(), e.requestHash(),
-          Usage.NONE, List.of(), List.of(), List.of(), chainHead, ledger, guidanceKeys);
+          Usage.NONE, List.of(), List.of(), List.of(), chainHead, ledger, guidanceKeys, children);
     }
     if (event instanceof TaskEvent.WorkflowPinned e) {
       return new TaskState(taskId, status, tenant, capability, e.name(), e.version(), e.definition(), goal,
           parentTaskId, input, output, error, traceId, createdAt, updatedAt, labels, budget, deadline, priority,
-          requestHash, usage, steps, approvals, guidance, chainHead, ledger, guidanceKeys);
+          requestHash, usage, steps, approvals, guidance, chainHead, ledger, guidanceKeys, children);
+    }
+    if (event instanceof TaskEvent.ChildTaskStarted e) {
+      if (children.contains(e.childTaskId())) {
+        return this;
+      }
+      List<String> more = new ArrayList<>(children);
+      more.add(e.childTaskId());
+      return with(b -> b.children = more);
     }
     if (event instanceof TaskEvent.StepSkipped e) {
       List<StepState> next = new ArrayList<>(steps);
@@ -330,6 +340,7 @@ public record TaskState(
     ChainHead chainHead;
     BudgetLedger ledger;
     Map<String, String> guidanceKeys;
+    List<String> children;
   }
 
   @SafeVarargs
@@ -346,12 +357,27 @@ public record TaskState(
     b.chainHead = chainHead;
     b.ledger = ledger;
     b.guidanceKeys = guidanceKeys;
+    b.children = children;
     for (var change : changes) {
       change.accept(b);
     }
     return new TaskState(taskId, b.status, tenant, capability, workflow, workflowVersion, definition, goal,
         parentTaskId, input, b.output, b.error, traceId,
         createdAt, b.updatedAt, labels, budget, deadline, priority, requestHash, b.usage, b.steps, b.approvals,
-        b.guidance, b.chainHead, b.ledger, b.guidanceKeys);
+        b.guidance, b.chainHead, b.ledger, b.guidanceKeys, b.children);
+  }
+
+  /**
+   * The child tasks this task started that may still run: delegations its agents made, and the
+   * subtasks of its steps that run a workflow. What a cancel or a deadline must reach.
+   */
+  public List<String> childTaskIds() {
+    java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>(children);
+    for (StepState step : steps) {
+      if (step.agentId() != null && step.agentId().startsWith("task:")) {
+        ids.add(step.agentId().substring("task:".length()));
+      }
+    }
+    return List.copyOf(ids);
   }
 }

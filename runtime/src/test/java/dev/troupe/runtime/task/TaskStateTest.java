@@ -176,4 +176,15 @@ class TaskStateTest {
     assertEquals(TaskStatus.FAILED, state.status());
     assertEquals("step main failed: bad input", state.error());
   }
+
+  @Test
+  void theChildrenAStopMustReachAreTheDelegationsAndTheWorkflowSubtasks() {
+    TaskState state = submitted()
+        .apply(at(11, new TaskEvent.ChildTaskStarted("s", "tsk_delegated")))
+        .apply(at(11, new TaskEvent.ChildTaskStarted("s", "tsk_delegated"))) // told twice: once
+        .apply(at(12, new TaskEvent.StepPlanned("w", "sub", null, INPUT, null, null, "child-flow")))
+        .apply(at(12, new TaskEvent.StepStarted("w", "sub", null, "task:tsk_subtask", 1)));
+    assertEquals(java.util.List.of("tsk_delegated"), state.children());
+    assertEquals(java.util.List.of("tsk_delegated", "tsk_subtask"), state.childTaskIds());
+  }
 }
