@@ -13,7 +13,8 @@ public record TaskSettings(
     Duration approvalExpiry,
     RetriesExhausted onRetriesExhausted,
     ApprovalExpiry onApprovalExpiry,
-    int maxSteps) {
+    int maxSteps,
+    int maxTriggerDepth) {
 
   /** What a proposed action nobody decided by its expiry does. */
   public enum ApprovalExpiry {
@@ -48,7 +49,14 @@ public record TaskSettings(
       int stashCapacity, Duration matchTimeout, Duration approvalExpiry, RetriesExhausted onRetriesExhausted,
       ApprovalExpiry onApprovalExpiry) {
     this(stepTimeout, maxAttempts, retryBackoff, passivateFinishedAfter, stashCapacity, matchTimeout, approvalExpiry,
-        onRetriesExhausted, onApprovalExpiry, 200);
+        onRetriesExhausted, onApprovalExpiry, 200, 8);
+  }
+
+  public TaskSettings(Duration stepTimeout, int maxAttempts, Duration retryBackoff, Duration passivateFinishedAfter,
+      int stashCapacity, Duration matchTimeout, Duration approvalExpiry, RetriesExhausted onRetriesExhausted,
+      ApprovalExpiry onApprovalExpiry, int maxSteps) {
+    this(stepTimeout, maxAttempts, retryBackoff, passivateFinishedAfter, stashCapacity, matchTimeout, approvalExpiry,
+        onRetriesExhausted, onApprovalExpiry, maxSteps, 8);
   }
 
   public static TaskSettings create(ConfigReader tasks) {
@@ -62,6 +70,7 @@ public record TaskSettings(
         tasks.positiveDuration("approval-expiry"),
         tasks.oneOf("on-retries-exhausted", RetriesExhausted.class),
         tasks.oneOf("on-approval-expiry", ApprovalExpiry.class),
-        tasks.intInRange("max-steps", 1, 100_000));
+        tasks.intInRange("max-steps", 1, 100_000),
+        tasks.intInRange("max-trigger-depth", 1, 1_000));
   }
 }

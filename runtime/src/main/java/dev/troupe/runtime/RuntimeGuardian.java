@@ -142,7 +142,7 @@ public final class RuntimeGuardian {
     }
 
     TriggerRouter.init(system, wiring.audit().readJournal(), taskClient, workflowClient, chain, wiring.clock(),
-        supervision);
+        supervision, settings.tasks().maxTriggerDepth());
     localSteps.drainOnStop(system, agentSettings.drainTimeout());
 
     // Every change of a model's breaker is journaled by this node (one journal per node).

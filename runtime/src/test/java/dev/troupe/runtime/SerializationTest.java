@@ -98,6 +98,7 @@ class SerializationTest {
       new WorkflowEvent.WorkflowVersionRegistered(3, WORKFLOW),
       new WorkflowEvent.WorkflowRolledBack(3, 2),
       new WorkflowEvent.TriggerOffsetAdvanced(1234),
+      new WorkflowEvent.TriggerRefused("notify", "tsk_1", 9, "past troupe.tasks.max-trigger-depth (8)"),
       new TaskEvent.StepStarted("t.main", "main", "text.summarize", "summarizer-1", 1),
       new TaskEvent.StepCompleted("t.main", "summarizer-1", 1, JSON, 0.9, USAGE, 12),
       new TaskEvent.StepFailed("t.main", null, 1, "flaky", true, true, USAGE, 12),

@@ -66,6 +66,8 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class TriggerRouter
     extends EventSourcedBehavior<TriggerRouter.Command, JournalEntry, TriggerRouter.Position> {
   public static final String NAME = "trigger-router";
+  /** The router's work runs in futures, off the actor's thread, where its context must not be touched. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TriggerRouter.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = JsonMapper.builder().build();
 
   public sealed interface Command extends TroupeSerializable {}
@@ -74,6 +76,12 @@ public final class TriggerRouter
   private record Handled(long offset) implements Command {}
 
   private enum Save implements Command { INSTANCE }
+
+  /** A trigger that would have gone too deep: journaled. */
+  private record Refuse(String workflow, String sourceTaskId, int depth, String reason) implements Command {}
+
+  /** The label a triggered task carries: how many triggers deep it is (a submitted task is 0). */
+  public static final String DEPTH_LABEL = "triggerDepth";
 
   /** Where the router has read to in the journal's global order, and its hash chain. */
   public record Position(long offset, ChainHead chainHead) implements TroupeSerializable {}
@@ -87,19 +95,19 @@ public final class TriggerRouter
    */
   public static void init(org.apache.pekko.actor.typed.ActorSystem<?> system, JdbcReadJournal journal,
       TaskClient tasks, WorkflowClient workflows, AuditChain chain, Clock clock,
-      SupervisionSettings supervision) {
+      SupervisionSettings supervision, int maxDepth) {
     ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(create(journal, tasks, workflows, chain, clock))
+        Behaviors.supervise(create(journal, tasks, workflows, chain, clock, maxDepth))
             .onFailure(SupervisorStrategy.restartWithBackoff(supervision.minBackoff(),
                 supervision.maxBackoff(), supervision.randomFactor())),
         NAME));
   }
 
   public static Behavior<Command> create(JdbcReadJournal journal, TaskClient tasks, WorkflowClient workflows,
-      AuditChain chain, Clock clock) {
+      AuditChain chain, Clock clock, int maxDepth) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Save.INSTANCE, SAVE_EVERY);
-      return new TriggerRouter(context, journal, tasks, workflows, chain, clock);
+      return new TriggerRouter(context, journal, tasks, workflows, chain, clock, maxDepth);
     }));
   }
 
@@ -109,12 +117,14 @@ public final class TriggerRouter
   private final WorkflowClient workflows;
   private final AuditChain chain;
   private final Clock clock;
+  private final int maxDepth;
   private long handled;
   private UniqueKillSwitch running;
 
   private TriggerRouter(ActorContext<Command> context, JdbcReadJournal journal, TaskClient tasks,
-      WorkflowClient workflows, AuditChain chain, Clock clock) {
+      WorkflowClient workflows, AuditChain chain, Clock clock, int maxDepth) {
     super(PersistenceId.ofUniqueId(NAME));
+    this.maxDepth = maxDepth;
     this.context = context;
     this.journal = journal;
     this.tasks = tasks;
@@ -136,12 +146,17 @@ public final class TriggerRouter
   @Override
   public EventHandler<Position, JournalEntry> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent((state, entry) -> new Position(
-        ((WorkflowEvent.TriggerOffsetAdvanced) entry.event()).offset(), state.chainHead().after(entry.stamp())));
+        entry.event() instanceof WorkflowEvent.TriggerOffsetAdvanced advanced ? advanced.offset() : state.offset(),
+        state.chainHead().after(entry.stamp())));
   }
 
   @Override
   public CommandHandler<Command, JournalEntry, Position> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Refuse.class, (state, refuse) -> Effect().persist(chain.after(state.chainHead())
+            .add(new AuditContext(clock.instant(), AuditActor.system("triggers"), null, refuse.sourceTaskId()),
+                new WorkflowEvent.TriggerRefused(refuse.workflow(), refuse.sourceTaskId(), refuse.depth(),
+                    refuse.reason())).entries()))
         .onCommand(Handled.class, (state, done) -> {
           handled = Math.max(handled, done.offset());
           return Effect().none();
@@ -225,7 +240,7 @@ public final class TriggerRouter
       }
       return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
     }).exceptionally(error -> {
-      context.getLog().warn("Trigger for task {} will be retried: {}", sourceTaskId, error.toString());
+      LOG.warn("Trigger for task {} will be retried: {}", sourceTaskId, error.toString());
       throw new IllegalStateException(error);
     });
   }
@@ -234,6 +249,15 @@ public final class TriggerRouter
   public static String triggeredTaskId(String workflow, String sourceTaskId, String type) {
     String key = workflow + "|" + sourceTaskId + "|" + type;
     return "tsk_" + HexFormat.of().formatHex(CanonicalJson.sha256().digest(key.getBytes(StandardCharsets.UTF_8)), 0, 16);
+  }
+
+  /** How many triggers deep {@code task} is: 0 for a task a client or an agent submitted. */
+  static int depthOf(TaskState task) {
+    try {
+      return Math.max(0, Integer.parseInt(task.labels().getOrDefault(DEPTH_LABEL, "0")));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   static boolean matches(Trigger trigger, String type, TaskState source) {
@@ -258,8 +282,17 @@ public final class TriggerRouter
     JsonNode resolved = template == null ? JsonNodeFactory.instance.objectNode() : Templates.resolve(template, scope);
     JsonNode input = resolved.isObject() ? resolved : JsonNodeFactory.instance.objectNode().set("value", resolved);
     String taskId = triggeredTaskId(pinned.name(), source.taskId(), type);
+    int depth = depthOf(source) + 1;
+    if (depth > maxDepth) {
+      String why = "task " + source.taskId() + " is " + (depth - 1) + " triggers deep; a task it started would be "
+          + depth + ", past troupe.tasks.max-trigger-depth (" + maxDepth + ")";
+      LOG.warn("Trigger of {} refused: {}", pinned.name(), why); // not context's log: this runs off the actor
+      context.getSelf().tell(new Refuse(pinned.name(), source.taskId(), depth, why));
+      return CompletableFuture.completedFuture(new TaskEntity.Refused(why));
+    }
     TaskRequest request = new TaskRequest(source.tenant(), null, pinned, null, null, input, null, null, null,
-        Map.of("triggeredBy", source.taskId()), CanonicalJson.sha256(MAPPER, scope));
+        Map.of("triggeredBy", source.taskId(), DEPTH_LABEL, String.valueOf(depth)), CanonicalJson.sha256(MAPPER,
+            scope));
     return tasks.submit(taskId, request, AuditActor.system("triggers"), source.traceId());
   }
 }

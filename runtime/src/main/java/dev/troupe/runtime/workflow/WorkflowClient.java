@@ -49,8 +49,16 @@ public final class WorkflowClient {
     if (!problems.isEmpty()) {
       return CompletableFuture.failedFuture(new InvalidWorkflowException(problems));
     }
-    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, definition.name())
-        .<WorkflowEntity.Registered>ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout))
+    CompletionStage<Void> noCycle = definition.trigger() == null
+        ? CompletableFuture.completedFuture(null)
+        : withTriggers().thenCompose(triggered -> TriggerGraph.cycleThrough(definition,
+                triggered.stream().map(PinnedWorkflow::definition).toList())
+            .<CompletionStage<Void>>map(cycle -> CompletableFuture.failedFuture(
+                new InvalidWorkflowException(List.of(TriggerGraph.describe(cycle)))))
+            .orElse(CompletableFuture.completedFuture(null)));
+    return noCycle.thenCompose(ok -> dev.troupe.runtime.PlainFutures.of(sharding
+            .entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, definition.name())
+            .<WorkflowEntity.Registered>ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout)))
         .whenComplete((registered, error) -> cached = null);
   }
 

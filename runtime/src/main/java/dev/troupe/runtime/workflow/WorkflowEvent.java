@@ -12,4 +12,10 @@ public sealed interface WorkflowEvent extends DomainEvent {
 
   /** The trigger router has handled the task events up to {@code offset} (the journal's global order). */
   record TriggerOffsetAdvanced(long offset) implements WorkflowEvent {}
+
+  /**
+   * A trigger did not start {@code workflow} after task {@code sourceTaskId}: the new task would
+   * have been {@code depth} triggers deep, past {@code troupe.tasks.max-trigger-depth}.
+   */
+  record TriggerRefused(String workflow, String sourceTaskId, int depth, String reason) implements WorkflowEvent {}
 }
