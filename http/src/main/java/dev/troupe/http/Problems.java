@@ -20,11 +20,23 @@ public final class Problems {
   private Problems() {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Problem(String type, String title, int status, String detail, String instance) {}
+  public record Problem(String type, String title, int status, String detail, String instance, String taskId) {
+    public Problem(String type, String title, int status, String detail, String instance) {
+      this(type, title, status, detail, instance, null);
+    }
+  }
 
   public static HttpResponse response(StatusCode status, String detail, String instance) {
     String title = reason(status);
     Problem problem = new Problem(TYPE_BASE + slug(title), title, status.intValue(), detail, instance);
+    return HttpResponse.create().withStatus(status)
+        .withEntity(HttpEntities.create(PROBLEM_JSON, ApiJson.write(problem)));
+  }
+
+  /** As {@link #response(StatusCode, String, String)}, naming the task the request concerns ({@code taskId}). */
+  public static HttpResponse response(StatusCode status, String detail, String instance, String taskId) {
+    String title = reason(status);
+    Problem problem = new Problem(TYPE_BASE + slug(title), title, status.intValue(), detail, instance, taskId);
     return HttpResponse.create().withStatus(status)
         .withEntity(HttpEntities.create(PROBLEM_JSON, ApiJson.write(problem)));
   }

@@ -117,7 +117,7 @@ final class TaskRoutes extends AllDirectives {
                 .thenApply(outcome -> outcome instanceof TaskIntake.Answered answered
                     ? submitted(answered.reply())
                     : tooMany(((TaskIntake.Overloaded) outcome).reason())), executor)
-            .exceptionally(TaskRoutes::unavailable);
+            .exceptionally(error -> submissionUnavailable(error, taskId));
         return completeWithFuture(response);
       });
     });
@@ -343,6 +343,20 @@ final class TaskRoutes extends AllDirectives {
         ? "the runtime did not answer in time; if this was a submission, retry with the same Idempotency-Key"
         : "the runtime cannot take this request now";
     return Problems.response(StatusCodes.SERVICE_UNAVAILABLE, detail, INSTANCE)
+        .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L));
+  }
+
+  /**
+   * A submission the runtime did not confirm in time may still have been journaled: the answer
+   * names the task it was writing, so a client without an Idempotency-Key can look it up instead
+   * of submitting a duplicate.
+   */
+  static HttpResponse submissionUnavailable(Throwable error, String taskId) {
+    Throwable cause = error.getCause() != null ? error.getCause() : error;
+    String detail = (cause instanceof TimeoutException ? "the runtime did not confirm the task in time"
+        : "the runtime cannot take this request now") + "; it may have been journaled as " + taskId
+        + ": GET /v1/tasks/" + taskId + " says whether it was (or retry with the same Idempotency-Key)";
+    return Problems.response(StatusCodes.SERVICE_UNAVAILABLE, detail, INSTANCE, taskId)
         .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L));
   }
 
