@@ -19,7 +19,8 @@ import java.util.Map;
  * Decides what a task does next, from its state alone. Pure: the entity persists what this returns
  * (and replay would decide the same). Given the pinned workflow and the runs so far, it plans the
  * steps whose dependencies are done (with their inputs resolved), skips steps whose condition is
- * false or that follow a skipped step, joins fan-outs by their policy (cancelling runs no longer
+ * false or all of whose dependencies were skipped (a merge after alternative branches runs when
+ * any branch it waits for completed), joins fan-outs by their policy (cancelling runs no longer
  * needed), continues loops until their condition holds or their maximum is reached, and completes
  * or fails the task.
  */
@@ -96,11 +97,11 @@ public final class WorkflowPlanner {
         continue;
       }
       String waitingFor = null;
-      String skippedDep = null;
+      List<String> skippedDeps = new ArrayList<>();
       for (String dep : step.after()) {
         Progress before = progress.get(dep);
         if (before == Progress.SKIPPED) {
-          skippedDep = dep;
+          skippedDeps.add(dep);
         } else if (before != Progress.COMPLETED) {
           waitingFor = dep;
         }
@@ -109,8 +110,12 @@ public final class WorkflowPlanner {
         continue;
       }
       String stepId = state.taskId() + "." + step.id();
-      if (skippedDep != null) {
-        events.add(new TaskEvent.StepSkipped(stepId, step.id(), "skipped because step " + skippedDep + " was skipped"));
+      // A merge after alternative branches runs when any branch it waits for completed; it is
+      // skipped only when every one of them was skipped.
+      if (!skippedDeps.isEmpty() && skippedDeps.size() == step.after().size()) {
+        events.add(new TaskEvent.StepSkipped(stepId, step.id(), skippedDeps.size() == 1
+            ? "skipped because step " + skippedDeps.get(0) + " was skipped"
+            : "skipped because every step it waits for was skipped (" + String.join(", ", skippedDeps) + ")"));
         progress.put(step.id(), Progress.SKIPPED);
         continue;
       }

@@ -119,6 +119,40 @@ class WorkflowPlannerTest {
   }
 
   @Test
+  void aMergeAfterAlternativeBranchesRunsWhenTheBranchTakenCompletedAndIsSkippedOnlyIfAllWere() {
+    WorkflowDefinition definition = Workflow.builder("merge")
+        .step("check", "x.check").done()
+        .step("approve", "x.letter").after("check")
+            .when(Condition.equalTo("steps.check.output.approved", BooleanNode.TRUE)).done()
+        .step("decline", "x.letter").after("check")
+            .when(Condition.equalTo("steps.check.output.approved", BooleanNode.FALSE)).done()
+        .step("file", "x.crm").after("approve", "decline").done()
+        .build();
+    start(definition, "{}");
+    next();
+    completes("t.check", "{\"approved\": false}");
+    assertEquals(List.of("StepSkipped t.approve", "StepPlanned t.decline"), kinds(next()));
+    completes("t.decline", "{\"sent\": true}");
+    assertEquals(List.of("StepPlanned t.file"), kinds(next()), "the branch taken completed: the merge runs");
+
+    Workflow.Builder neither = Workflow.builder("neither")
+        .step("check", "x.check").done()
+        .step("approve", "x.letter").after("check")
+            .when(Condition.equalTo("steps.check.output.approved", BooleanNode.TRUE)).done()
+        .step("escalate", "x.letter").after("check")
+            .when(Condition.equalTo("steps.check.output.unsure", BooleanNode.TRUE)).done()
+        .step("file", "x.crm").after("approve", "escalate").done();
+    start(neither.build(), "{}");
+    next();
+    completes("t.check", "{\"approved\": false, \"unsure\": false}");
+    List<TaskEvent> decided = next();
+    assertEquals(List.of("StepSkipped t.approve", "StepSkipped t.escalate", "StepSkipped t.file", "TaskCompleted"),
+        kinds(decided));
+    assertEquals("skipped because every step it waits for was skipped (approve, escalate)",
+        ((TaskEvent.StepSkipped) decided.get(2)).reason());
+  }
+
+  @Test
   void aFanOutRunsOncePerElementAndFansInTheOutputs() {
     start(Workflow.builder("fan")
         .step("draft", "x.draft").forEach("${input.contacts}", "contact", JoinPolicy.ALL, null)
