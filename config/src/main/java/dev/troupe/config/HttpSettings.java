@@ -13,7 +13,12 @@ public record HttpSettings(
    * submissions waiting for their write, or the oldest of them waiting too long).
    */
   public record Admission(int maxTasksInFlight, int maxTasksInFlightPerTenant, int maxPendingSubmissions,
-      Duration maxJournalWait) {}
+      Duration maxJournalWait, int requestsPerSecondPerKey) {
+    public Admission(int maxTasksInFlight, int maxTasksInFlightPerTenant, int maxPendingSubmissions,
+        Duration maxJournalWait) {
+      this(maxTasksInFlight, maxTasksInFlightPerTenant, maxPendingSubmissions, maxJournalWait, 500);
+    }
+  }
 
   /** HTTPS with a PKCS12 (or JKS) key store; off by default. */
   public record Tls(boolean enabled, java.nio.file.Path keyStore, String keyStorePassword, String keyStoreType) {
@@ -38,7 +43,8 @@ public record HttpSettings(
         new Admission(http.intInRange("admission.max-tasks-in-flight", 1, 10_000_000),
             http.intInRange("admission.max-tasks-in-flight-per-tenant", 1, 10_000_000),
             http.intInRange("admission.max-pending-submissions", 1, 1_000_000),
-            http.positiveDuration("admission.max-journal-wait")),
+            http.positiveDuration("admission.max-journal-wait"),
+            http.intInRange("admission.requests-per-second-per-key", 1, 10_000_000)),
         tls(http.child("tls")),
         http.bool("metrics-require-key"));
   }

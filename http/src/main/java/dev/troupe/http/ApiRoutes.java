@@ -31,6 +31,7 @@ public final class ApiRoutes extends AllDirectives {
   private final NodeState node;
   private final ApiKeys keys;
   private final HttpSettings http;
+  private final RequestRate rate;
   private final Executor executor;
   private final ConsoleRoutes console = new ConsoleRoutes();
 
@@ -38,6 +39,7 @@ public final class ApiRoutes extends AllDirectives {
     this.node = node;
     this.keys = keys;
     this.http = http;
+    this.rate = new RequestRate(http.admission().requestsPerSecondPerKey());
     this.executor = executor;
   }
 
@@ -105,6 +107,12 @@ public final class ApiRoutes extends AllDirectives {
         return complete(Problems.response(StatusCodes.UNAUTHORIZED,
                 "send a valid API key as 'Authorization: Bearer <key>'", null)
             .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "troupe"))));
+      }
+      if (!rate.allows(principal.get().tenant(), principal.get().keyName())) {
+        return complete(Problems.response(StatusCodes.TOO_MANY_REQUESTS, "this key made more than "
+                + http.admission().requestsPerSecondPerKey() + " requests in the last second "
+                + "(troupe.http.admission.requests-per-second-per-key); retry after Retry-After", null)
+            .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L)));
       }
       return inner.apply(principal.get());
     });
