@@ -156,7 +156,7 @@ class ProviderModelTest {
   void anthropicFailuresAreClassifiedTheSameWay() throws Exception {
     try (FakeProvider fake = FakeProvider.anthropic()) {
       ModelClient model = Models.routing(kit.system(), "providers.a { kind = anthropic, base-url = \""
-              + fake.baseUrl() + "\", api-key-env = ANTHROPIC_TEST_KEY, timeout = 5s }\n"
+              + fake.baseUrl() + "\", api-key-env = ANTHROPIC_TEST_KEY, timeout = 2s }\n"
               + "models.claude { provider = a, name = claude-test }", Map.of("ANTHROPIC_TEST_KEY", "sk-ant-test"),
           executor).model("claude").orElseThrow();
       fake.then(FakeProvider.anthropicText("warm", 1, 1));
@@ -170,6 +170,11 @@ class ProviderModelTest {
       assertTrue(failure(model).isTransient(), "Anthropic's 529 (overloaded) is worth another try");
       fake.then(FakeProvider.error(403, "permission_error"));
       assertFalse(failure(model).isTransient());
+      fake.then(FakeProvider.malformed());
+      assertTrue(failure(model).isTransient(), "a garbled stream never completes: it times out, worth another try");
+      fake.then(FakeProvider.anthropicText("late", 1, 1).after(Duration.ofSeconds(4)));
+      ModelCallException slow = failure(model);
+      assertTrue(slow.isTransient() && slow.getMessage().contains("did not answer in time"), slow.getMessage());
     }
   }
 
