@@ -61,6 +61,12 @@ final class EventRoutes extends AllDirectives {
           if (parsed.problem() != null) {
             return complete(Problems.badRequest(parsed.problem().detail(), INSTANCE));
           }
+          // The tasks an event starts are admitted like any other: a loaded node or tenant takes none.
+          var overloaded = runtime.intake().refusal(principal.tenant());
+          if (overloaded.isPresent()) {
+            return complete(Problems.response(StatusCodes.TOO_MANY_REQUESTS, overloaded.get() + "; retry later",
+                INSTANCE).addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(2L)));
+          }
           String eventId = key.map(k -> eventId(principal.tenant(), k)).orElseGet(() -> "evt_" + TraceIds.newTraceId());
           CompletionStage<HttpResponse> response = runtime.events()
               .post(principal.tenant(), parsed.type(), eventId, parsed.data(), principal.asAuditActor(), traceId)

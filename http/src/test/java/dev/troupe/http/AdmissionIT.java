@@ -23,6 +23,8 @@ class AdmissionIT {
   private static final String ACME = "admission-acme-key-00001";
   private static final String GLOBEX = "admission-globex-key-0001";
 
+  private static final String ADMIN = "admission-admin-key-00001";
+
   @TempDir
   static Path dataDir;
   private static TestServer server;
@@ -30,6 +32,7 @@ class AdmissionIT {
   @BeforeAll
   static void start() throws Exception {
     server = TestServer.start(dataDir, String.join("\n",
+        "troupe.auth.admin-key = \"" + ADMIN + "\"",
         "troupe.http.admission.max-tasks-in-flight = 3",
         "troupe.http.admission.max-tasks-in-flight-per-tenant = 2",
         "troupe.agents.registrations = [ { class = \"dev.troupe.agents.ClarifyingAgent\" } ]",
@@ -78,6 +81,17 @@ class AdmissionIT {
           response.body());
     }
     assertEquals(journaled, server.journaledTasks(), "a refused submission journals nothing");
+    // An event from outside starts tasks too: it is admitted like a submission.
+    HttpResponse<String> registered = server.send(HttpRequest.newBuilder(server.uri("/v1/workflows/on-ping"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"trigger\": {\"on\": \"ExternalEvent\", \"event\": \"ping\","
+            + " \"input\": {\"text\": \"${event.data.text}\"}}, \"steps\": [{\"id\": \"c\", \"capability\":"
+            + " \"text.clarify\", \"input\": {\"text\": \"${input.text}\"}}]}")));
+    assertEquals(201, registered.statusCode(), registered.body());
+    HttpResponse<String> event = server.postJson("/v1/events", ACME, "{\"type\": \"ping\", \"data\": {\"text\": \"hi\"}}");
+    assertEquals(429, event.statusCode(), event.body());
+    assertTrue(event.body().contains("tenant acme has 2 tasks in flight"), event.body());
+    assertEquals(journaled, server.journaledTasks(), "the event started nothing");
     // A repeat of an accepted task adds nothing, so it is answered as usual.
     assertEquals(200, submit(ACME, "acme-1").statusCode());
 
