@@ -179,13 +179,19 @@ public record ModelSettings(
       if (key == null || key.isBlank()) {
         throw new SettingsException(p.key("api-key-env"), "the environment variable " + keyEnv + " is not set");
       }
+      if (key.strip().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+        // Named, never shown: the value is a secret.
+        throw new SettingsException(p.key("api-key-env"), "the environment variable " + keyEnv
+            + " holds characters an API key cannot have (spaces, line breaks or non-ASCII)");
+      }
     } else if (kind == Kind.ANTHROPIC) {
       throw new SettingsException(p.key("api-key-env"), "is missing: an anthropic provider needs an API key");
     } else {
       keyEnv = null;
     }
     String variable = keyEnv;
-    return new Provider(id, kind, baseUrl, keyEnv, () -> variable == null ? null : environment.apply(variable),
+    return new Provider(id, kind, baseUrl, keyEnv,
+        () -> variable == null || environment.apply(variable) == null ? null : environment.apply(variable).strip(),
         p.has("timeout") ? p.positiveDuration("timeout") : Duration.ofSeconds(60),
         p.has("max-connections") ? p.intInRange("max-connections", 1, 65_536) : 1024);
   }

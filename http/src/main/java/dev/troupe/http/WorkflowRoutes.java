@@ -141,7 +141,9 @@ final class WorkflowRoutes extends AllDirectives {
                 "toVersion: workflow " + name + " has versions 1.." + none.versions() + ", not " + none.version(),
                 instance);
           }, executor)
-          .exceptionally(TaskRoutes::unavailable));
+          .exceptionally(error -> error.getCause() instanceof WorkflowClient.InvalidWorkflowException invalid
+              ? Problems.response(StatusCodes.UNPROCESSABLE_CONTENT, invalid.getMessage(), instance)
+              : TaskRoutes.unavailable(error)));
     });
   }
 

@@ -233,6 +233,10 @@ public final class LlmAgent implements Agent {
       task.append("\n\nGuidance from a human:\n")
           .append(step.guidance().stream().map(g -> "- " + g).collect(Collectors.joining("\n")));
     }
+    if (step.attempt() > 1) {
+      // Also what keeps a retry from being served the earlier attempt's answer from a cache.
+      task.append("\n\nThis is attempt ").append(step.attempt()).append(" of this step; the earlier one did not succeed.");
+    }
     return task.toString();
   }
 

@@ -26,7 +26,7 @@ public record ModelRequest(
     if (responseSchema != null && !responseSchema.isObject()) {
       throw new IllegalArgumentException("responseSchema must be a JSON schema object");
     }
-    if (temperature != null && (temperature < 0 || temperature > 2)) {
+    if (temperature != null && (temperature.isNaN() || temperature < 0 || temperature > 2)) {
       throw new IllegalArgumentException("temperature must be 0..2, was " + temperature);
     }
   }

@@ -75,7 +75,8 @@ class ChildCascadeIT {
     assertEquals(TaskEntity.Cancelled.class, reply.getClass());
     TaskState stopped = WorkflowPatternsIT.await(node, child, s -> s.status().isFinal());
     assertEquals(TaskStatus.CANCELLED, stopped.status());
-    assertTrue(stopped.error().startsWith("the parent task " + parent + " was cancelled: not needed"), stopped.error());
+    assertTrue(stopped.error().startsWith("the parent task " + parent + " ended CANCELLED: not needed"),
+        stopped.error());
   }
 
   @Test

@@ -77,6 +77,15 @@ class TriggerLimitsIT {
     var invalid = assertInstanceOf(WorkflowClient.InvalidWorkflowException.class, refused.getCause());
     assertEquals("trigger: this would start a cycle that never ends: ping runs after pong, pong runs after ping"
         + " (ping <- pong <- ping)", invalid.getMessage());
+
+    // Rolling back to a version that would close a cycle is refused the same way.
+    register(after("tick", "tock")); // tock does not exist yet: no cycle
+    register(after("tick", null));
+    register(after("tock", "tick"));
+    ExecutionException rolledBack = assertThrows(ExecutionException.class, () -> node.runtime.workflows()
+        .rollback("tick", 1, ADMIN).toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertEquals(WorkflowClient.InvalidWorkflowException.class, rolledBack.getCause().getClass(),
+        "version 1 of tick runs after tock, which runs after tick: " + rolledBack);
   }
 
   @Test

@@ -108,12 +108,20 @@ public sealed interface AgentEvent extends DomainEvent {
 
   /**
    * A tool is about to be called: journaled (and awaited) before the call, so that after a crash a
-   * call without an outcome is known and reconciled instead of blindly run again.
+   * call without an outcome is known and reconciled instead of blindly run again. {@code inputHash}
+   * (SHA-256 of the real input, which {@code input} may show masked) tells a later run whether
+   * its call at the same position is this call or another one.
    */
-  record ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input, List<String> redactions)
+  record ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input, List<String> redactions,
+      String inputHash)
       implements StepActivity {
     public ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input) {
-      this(stepId, tool, idempotencyKey, input, null);
+      this(stepId, tool, idempotencyKey, input, null, null);
+    }
+
+    public ToolCallIntended(String stepId, String tool, String idempotencyKey, JsonNode input,
+        List<String> redactions) {
+      this(stepId, tool, idempotencyKey, input, redactions, null);
     }
   }
 

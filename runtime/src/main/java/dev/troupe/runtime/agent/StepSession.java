@@ -29,8 +29,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +63,20 @@ public final class StepSession implements StepContext {
   }
 
   /** A tool call an earlier run of the step made: its intent, and its outcome if one was recorded. */
-  public record PriorCall(AgentEvent.ToolCallIntended intent, ToolCalled outcome) {}
+  public record PriorCall(AgentEvent.ToolCallIntended intent, ToolCalled outcome) {
+    /**
+     * Whether this earlier call is the call of {@code tool} with input hashed {@code inputHash}:
+     * a later run may make other calls at the same position (a model-driven agent does), and
+     * must not get another call's result.
+     */
+    boolean isCallOf(String tool, String inputHash) {
+      String priorTool = intent != null ? intent.tool() : outcome != null ? outcome.tool() : null;
+      if (!tool.equals(priorTool)) {
+        return false;
+      }
+      return intent == null || intent.inputHash() == null || intent.inputHash().equals(inputHash);
+    }
+  }
 
   /** What the step was asked. */
   public record Request(
@@ -95,6 +108,7 @@ public final class StepSession implements StepContext {
   private final Map<String, Integer> identicalToolCalls = new ConcurrentHashMap<>();
   private final AtomicReference<String> stopped = new AtomicReference<>();
   private final StepGuards guards;
+  private final Executor toolExecutor;
 
   public StepSession(
       String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
@@ -109,6 +123,21 @@ public final class StepSession implements StepContext {
       Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
       Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock, Duration modelTimeout,
       StepGuards guards) {
+    this(agentId, definition, request, model, toolRegistry, executor, notes, recent, priorCalls, recorder, delegator,
+        clock, modelTimeout, guards, executor);
+  }
+
+  /**
+   * @param executor where the agent's code runs and goes on after each model and tool call (its
+   *     type's bulkhead)
+   * @param toolExecutor where tool code runs
+   */
+  public StepSession(
+      String agentId, AgentDefinition definition, Request request, ModelClient model, ToolRegistry toolRegistry,
+      Executor executor, Map<String, String> notes, List<AgentMemory.RecentStep> recent,
+      Map<String, PriorCall> priorCalls, Recorder recorder, Delegator delegator, Clock clock, Duration modelTimeout,
+      StepGuards guards, Executor toolExecutor) {
+    this.toolExecutor = toolExecutor;
     this.guards = guards;
     this.agentId = agentId;
     this.definition = definition;
@@ -343,7 +372,7 @@ public final class StepSession implements StepContext {
         recorder.record(modelCalled(modelRequest, reply, latency));
         usage.accumulateAndGet(new Usage(reply.inputTokens(), reply.outputTokens(), reply.costUsd(), 1, 0),
             Usage::plus);
-      });
+      }).whenCompleteAsync((reply, error) -> { }, executor); // the agent's code goes on on its own threads
     }
   }
 
@@ -403,16 +432,23 @@ public final class StepSession implements StepContext {
         stopped.compareAndSet(null, why);
         return refuse(name, key, input, ToolException.Kind.REFUSED, why);
       }
-      String cacheKey = guards.toolCache() != null && spec.cacheable() ? sameCall : null;
+      // One tenant's cached output is never another's.
+      String cacheKey = guards.toolCache() != null && spec.cacheable() ? request.tenant() + " " + sameCall : null;
       if (cacheKey != null) {
         Optional<JsonNode> cached = guards.toolCache().get(cacheKey);
         if (cached.isPresent()) {
           // The same input, a little while ago: the same output, and no call (a cacheable tool only reads).
           recordTool(new ToolCalled(request.stepId(), name, key, input, cached.get(), 0, "cached", null));
-          return CompletableFuture.completedFuture(cached.get());
+          return CompletableFuture.completedFuture(cached.get().deepCopy());
         }
       }
+      String inputHash = CanonicalJson.sha256(CANONICAL, input);
       PriorCall prior = priorCalls.get(key);
+      if (prior != null && !prior.isCallOf(name, inputHash)) {
+        // Another call was made at this position in an earlier run: this one is new, under a key of its own.
+        key = key + "-" + inputHash.substring(0, 12);
+        prior = priorCalls.get(key);
+      }
       boolean succeeded = prior != null && prior.outcome() != null
           && ("ok".equals(prior.outcome().outcome()) || "reconciled".equals(prior.outcome().outcome()));
       // The journal holds a masked copy of a redacted output: not the answer the agent must get.
@@ -438,12 +474,21 @@ public final class StepSession implements StepContext {
         recordTool(new ToolCalled(request.stepId(), name, key, input, null, 0, "breaker-open", why));
         return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.UNAVAILABLE, why));
       }
+      String callKey = key;
       CompletionStage<Void> intended = interrupted
           ? CompletableFuture.completedFuture(null)
-          : recorder.persist(intent(name, key, input));
+          : recorder.persist(intent(name, key, input, inputHash));
       String success = interrupted ? "reconciled" : "ok";
-      ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, key, input);
-      return intended.thenCompose(journaled -> ToolRunner.run(tool.get(), call, executor).thenApply(ran -> {
+      ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, callKey, input);
+      // A permit taken must be given back if the call never happens (the intent's write failed).
+      CompletionStage<Void> written = breaker == null ? intended : intended.whenComplete((journaled, error) -> {
+        if (error != null) {
+          breaker.releasePermission();
+        }
+      });
+      // Tool code runs on the tool executor: agent code blocking its own threads on a tool's answer
+      // cannot starve the tool. The agent's code goes on on its own executor afterwards.
+      return written.thenCompose(journaled -> ToolRunner.run(tool.get(), call, toolExecutor).thenApplyAsync(ran -> {
         usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
         if (breaker != null) {
           if (ran.ok()) {
@@ -454,18 +499,19 @@ public final class StepSession implements StepContext {
         }
         if (ran.ok()) {
           if (cacheKey != null) {
-            guards.toolCache().put(cacheKey, ran.output());
+            guards.toolCache().put(cacheKey, ran.output().deepCopy());
           }
-          recordTool(new ToolCalled(request.stepId(), name, key, input, ran.output(), ran.latencyMs(), success, null));
+          recordTool(new ToolCalled(request.stepId(), name, callKey, input, ran.output(), ran.latencyMs(), success,
+              null));
           return ran.output();
         }
         Throwable cause = unwrap(ran.failure());
         String why = ran.timedOut() ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
-        recordTool(new ToolCalled(request.stepId(), name, key, input, null, ran.latencyMs(),
+        recordTool(new ToolCalled(request.stepId(), name, callKey, input, null, ran.latencyMs(),
             ran.timedOut() ? "timeout" : "failed", why));
         throw new CompletionException(new ToolException(
             ran.timedOut() ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
-      }));
+      }, executor));
     }
 
     private CompletionStage<JsonNode> refuse(
@@ -481,10 +527,10 @@ public final class StepSession implements StepContext {
     recorder.record(call.redacted(guards.redactor()));
   }
 
-  private AgentEvent.ToolCallIntended intent(String tool, String key, JsonNode input) {
+  private AgentEvent.ToolCallIntended intent(String tool, String key, JsonNode input, String inputHash) {
     var masked = guards.redactor().redact(input);
     return new AgentEvent.ToolCallIntended(request.stepId(), tool, key, masked.json(),
-        masked.changed() ? masked.summary("input") : null);
+        masked.changed() ? masked.summary("input") : null, inputHash);
   }
 
   private final class Memory implements AgentMemory {

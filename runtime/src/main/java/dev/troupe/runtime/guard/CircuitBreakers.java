@@ -21,6 +21,7 @@ public final class CircuitBreakers {
 
   private final CircuitBreakerRegistry registry;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
 
   public CircuitBreakers(ModelSettings.Breaker policy) {
     this.registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
@@ -30,17 +31,20 @@ public final class CircuitBreakers {
         .minimumNumberOfCalls(policy.minimumCalls())
         .waitDurationInOpenState(policy.openFor())
         .permittedNumberOfCallsInHalfOpenState(policy.halfOpenCalls())
+        // A probe whose outcome never comes back (a call that never ended) must not hold it half-open.
+        .maxWaitDurationInHalfOpenState(policy.openFor())
         .build());
   }
 
   /** The breaker of {@code name}, created closed on first use. */
   public CircuitBreaker of(String name) {
-    return registry.find(name).orElseGet(() -> {
-      CircuitBreaker breaker = registry.circuitBreaker(name);
+    // Once per name, even when several threads meet a new one at once: one listener, one journal line.
+    return breakers.computeIfAbsent(name, n -> {
+      CircuitBreaker breaker = registry.circuitBreaker(n);
       breaker.getEventPublisher().onStateTransition(event -> {
         String from = event.getStateTransition().getFromState().name();
         String to = event.getStateTransition().getToState().name();
-        listeners.forEach(listener -> listener.changed(name, from, to));
+        listeners.forEach(listener -> listener.changed(n, from, to));
       });
       return breaker;
     });
@@ -48,7 +52,8 @@ public final class CircuitBreakers {
 
   /** {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN} (one never called is closed). */
   public String state(String name) {
-    return registry.find(name).map(b -> b.getState().name()).orElse("CLOSED");
+    CircuitBreaker breaker = breakers.get(name);
+    return breaker == null ? "CLOSED" : breaker.getState().name();
   }
 
   public void listen(Listener listener) {

@@ -85,6 +85,12 @@ public final class ModelCallException extends RuntimeException {
       return new ModelCallException("model " + modelId + "'s provider cannot be resolved (" + detail + ")", false,
           true, null);
     }
+    if (e instanceof org.apache.pekko.stream.BufferOverflowException
+        || e instanceof IllegalArgumentException && String.valueOf(e.getMessage()).contains("header cannot be sent")) {
+      // Our side: too many calls queued for the provider's connections, or a request we cannot send.
+      return new ModelCallException("model " + modelId + " was not called: " + e.getMessage(),
+          e instanceof org.apache.pekko.stream.BufferOverflowException, false, null);
+    }
     // A refused or reset connection, a garbled answer, anything else: worth another try.
     return new ModelCallException("model " + modelId + " failed: " + detail, true, true, null);
   }

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A configured tier as one model: its primary first, then its fallbacks in order. Each model is
  * behind its circuit breaker (an open one is passed over at once) and is tried again on transient
- * failures, after an exponential backoff with jitter that waits at least what the provider's
- * {@code Retry-After} asks. The answer says which model gave it, after how many calls, and why
+ * failures, after an exponential backoff with jitter that waits what the provider's
+ * {@code Retry-After} asks, up to {@code max-backoff}. The answer says which model gave it, after how many calls, and why
  * each model before it was passed over; when none can answer, the failure says that for each.
  * Waits hold no thread (a delayed executor), and the caller continues on {@code executor}.
  */
@@ -98,6 +98,9 @@ public final class ModelRoute implements ModelClient {
     CompletionStage<ModelReply> call;
     try {
       call = stop.client().complete(request);
+      if (call == null) {
+        call = CompletableFuture.failedFuture(new IllegalStateException("model " + stop.modelId() + " returned no answer"));
+      }
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
@@ -124,7 +127,10 @@ public final class ModelRoute implements ModelClient {
     }).thenCompose(next -> next);
   }
 
-  /** initial × 2^(attempt−1), ±20% jitter, at least what the provider asked, at most the maximum. */
+  /**
+   * initial × 2^(attempt−1), ±20% jitter, at least what the provider asked, and never more than
+   * the maximum (a provider asking for longer gets {@code max-backoff}).
+   */
   Duration backoff(int attempt, Duration retryAfter) {
     double base = retry.initialBackoff().toMillis() * Math.pow(2, attempt - 1);
     long jittered = (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -123,7 +122,13 @@ public final class ProviderTransport implements HttpClient {
         continue;
       }
       for (String value : header.getValue()) {
-        headers.add(HttpHeader.parse(header.getKey(), value));
+        try {
+          headers.add(HttpHeader.parse(header.getKey(), value));
+        } catch (RuntimeException e) {
+          // The value may be a key: the message names the header only.
+          throw new IllegalArgumentException("the " + header.getKey() + " header cannot be sent: its value has"
+              + " characters a header may not hold (a line break in the API key's variable?)");
+        }
       }
     }
     outgoing = outgoing.addHeaders(headers);
@@ -212,7 +217,8 @@ public final class ProviderTransport implements HttpClient {
     public ProviderTransport build() {
       ConnectionPoolSettings pool = ConnectionPoolSettings.create(system.classicSystem())
           .withMaxConnections(maxConnections)
-          .withMaxOpenRequests(Integer.highestOneBit(Math.max(1, maxConnections * 2 - 1)) << 1)
+          // Calls past the connections wait in the pool's queue; it must hold every call in flight.
+          .withMaxOpenRequests(Integer.highestOneBit(Math.max(4096, maxConnections * 4) - 1) << 1)
           .withMaxRetries(0) // a provider call is not idempotent: the model router decides what to retry
           .withConnectionSettings(org.apache.pekko.http.javadsl.settings.ClientConnectionSettings.create(system.classicSystem())
               .withConnectingTimeout(connectTimeout)

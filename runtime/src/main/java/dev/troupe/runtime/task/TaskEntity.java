@@ -526,7 +526,6 @@ public final class TaskEntity
     cancelRuns(state, journaling, cancel.by(), "the task was cancelled: " + cancel.reason());
     journaling.add(cancel.by(), new TaskEvent.TaskCancelled(cancel.reason(), state.usage()));
     return journaling.persist()
-        .thenRun(s -> cancelChildren(s, "the parent task " + taskId + " was cancelled: " + cancel.reason(), cancel.by()))
         .thenRun(this::finished)
         .thenReply(cancel.replyTo(), Cancelled::new);
   }
@@ -732,9 +731,7 @@ public final class TaskEntity
     Journaling journaling = new Journaling(state, state.traceId());
     cancelRuns(state, journaling, ORCHESTRATOR, why);
     journaling.add(ORCHESTRATOR, new TaskFailed(why, state.usage()));
-    return journaling.persist()
-        .thenRun(s -> cancelChildren(s, "the parent task " + taskId + " failed: " + why, ORCHESTRATOR))
-        .thenRun(this::finished).thenNoReply();
+    return journaling.persist().thenRun(this::finished).thenNoReply();
   }
 
   private void cancelRuns(TaskState state, Journaling journaling, AuditActor by, String reason) {
@@ -781,6 +778,7 @@ public final class TaskEntity
       return;
     }
     if (state.status().isFinal()) {
+      stopChildren(state);
       scheduleIdlePassivation();
       return;
     }
@@ -977,7 +975,22 @@ public final class TaskEntity
     Result result = result(state);
     awaiting.forEach(waiter -> waiter.tell(result));
     awaiting.clear();
+    stopChildren(state);
     scheduleIdlePassivation();
+  }
+
+  /**
+   * A task that ended without completing (cancelled, past its deadline, failed) stops the child
+   * tasks it started; they cascade. Sent again whenever such a task recovers, so a crash right
+   * after the end does not leave children running (a child that has ended answers at once).
+   */
+  private void stopChildren(TaskState state) {
+    if (state.status() == TaskStatus.COMPLETED || state.childTaskIds().isEmpty()) {
+      return;
+    }
+    String why = "the parent task " + taskId + " ended " + state.status()
+        + (state.error() == null ? "" : ": " + state.error());
+    cancelChildren(state, why, ORCHESTRATOR);
   }
 
   private Result result(TaskState state) {

@@ -118,6 +118,8 @@ public final class TriggerRouter
   private final AuditChain chain;
   private final Clock clock;
   private final int maxDepth;
+  /** Captured here: the router's futures must not touch its context. */
+  private final org.apache.pekko.actor.typed.ActorRef<Command> self;
   private long handled;
   private UniqueKillSwitch running;
 
@@ -125,6 +127,7 @@ public final class TriggerRouter
       WorkflowClient workflows, AuditChain chain, Clock clock, int maxDepth) {
     super(PersistenceId.ofUniqueId(NAME));
     this.maxDepth = maxDepth;
+    this.self = context.getSelf();
     this.context = context;
     this.journal = journal;
     this.tasks = tasks;
@@ -287,7 +290,7 @@ public final class TriggerRouter
       String why = "task " + source.taskId() + " is " + (depth - 1) + " triggers deep; a task it started would be "
           + depth + ", past troupe.tasks.max-trigger-depth (" + maxDepth + ")";
       LOG.warn("Trigger of {} refused: {}", pinned.name(), why); // not context's log: this runs off the actor
-      context.getSelf().tell(new Refuse(pinned.name(), source.taskId(), depth, why));
+      self.tell(new Refuse(pinned.name(), source.taskId(), depth, why));
       return CompletableFuture.completedFuture(new TaskEntity.Refused(why));
     }
     TaskRequest request = new TaskRequest(source.tenant(), null, pinned, null, null, input, null, null, null,

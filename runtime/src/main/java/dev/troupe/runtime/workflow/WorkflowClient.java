@@ -67,8 +67,18 @@ public final class WorkflowClient {
   }
 
   public CompletionStage<WorkflowEntity.RollbackReply> rollback(String name, int toVersion, AuditActor by) {
-    return dev.troupe.runtime.PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name)
-        .<WorkflowEntity.RollbackReply>ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout))
+    // The version rolled back to is checked like a new one: it must not close a cycle of triggers.
+    CompletionStage<Void> noCycle = resolve(name, toVersion).thenCompose(target -> target
+        .filter(pinned -> pinned.definition().trigger() != null)
+        .map(pinned -> withTriggers().thenCompose(triggered -> TriggerGraph.cycleThrough(pinned.definition(),
+                triggered.stream().map(PinnedWorkflow::definition).toList())
+            .<CompletionStage<Void>>map(cycle -> CompletableFuture.failedFuture(
+                new InvalidWorkflowException(List.of(TriggerGraph.describe(cycle)))))
+            .orElse(CompletableFuture.completedFuture(null))))
+        .orElse(CompletableFuture.completedFuture(null)));
+    return noCycle.thenCompose(ok -> dev.troupe.runtime.PlainFutures.of(sharding
+            .entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, name)
+            .<WorkflowEntity.RollbackReply>ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout)))
         .whenComplete((rolledBack, error) -> cached = null);
   }
 
