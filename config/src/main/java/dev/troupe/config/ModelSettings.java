@@ -78,8 +78,15 @@ public record ModelSettings(
   public record Breaker(double failureRatePercent, Duration window, int minimumCalls, Duration openFor,
       int halfOpenCalls) {}
 
-  /** Retries of transient failures (429, 5xx, timeouts, broken connections) of one model. */
-  public record Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {}
+  /**
+   * Retries of transient failures (429, 5xx, timeouts, broken connections) of one model, and how
+   * long a tier's call may take in all, retries and fallbacks included, before it gives up.
+   */
+  public record Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration giveUpAfter) {
+    public Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+      this(maxAttempts, initialBackoff, maxBackoff, Duration.ofSeconds(60));
+    }
+  }
 
   public ModelSettings {
     providers = Map.copyOf(providers);
@@ -130,7 +137,7 @@ public record ModelSettings(
     }
     return new ModelSettings(providers, known, tiers, agents,
         breaker(models.child("breaker")),
-        new Retry(retry.intInRange("max-attempts", 1, 10), initial, max));
+        new Retry(retry.intInRange("max-attempts", 1, 10), initial, max, retry.positiveDuration("give-up-after")));
   }
 
   /** A breaker policy ({@code failure-rate}, {@code window}, {@code minimum-calls}, {@code open-for}, {@code half-open-calls}). */

@@ -74,25 +74,36 @@ public final class ModelRoute implements ModelClient {
 
   @Override
   public CompletionStage<ModelReply> complete(ModelRequest request) {
-    return tryModel(request, 0, 0, new ArrayList<>())
+    long deadline = System.nanoTime() + retry.giveUpAfter().toNanos();
+    return tryModel(request, 0, 0, new ArrayList<>(), deadline)
         .whenCompleteAsync((reply, error) -> { }, executor); // the agent's code goes on on its own executor
   }
 
-  private CompletableFuture<ModelReply> tryModel(ModelRequest request, int index, int calls, List<String> passedOver) {
+  private CompletableFuture<ModelReply> tryModel(ModelRequest request, int index, int calls, List<String> passedOver,
+      long deadline) {
     if (index >= stops.size()) {
       return CompletableFuture.failedFuture(new ModelCallException("tier " + tier + ": no model could answer ("
           + String.join("; ", passedOver) + ")", false, false, null));
     }
-    return attempt(request, index, 1, calls, passedOver);
+    return attempt(request, index, 1, calls, passedOver, deadline);
+  }
+
+  private CompletableFuture<ModelReply> gaveUp(List<String> passedOver) {
+    return CompletableFuture.failedFuture(new ModelCallException("tier " + tier + ": gave up after "
+        + retry.giveUpAfter() + " (troupe.models.retry.give-up-after)" + (passedOver.isEmpty() ? ""
+        : "; passed over: " + String.join("; ", passedOver)), true, false, null));
   }
 
   private CompletableFuture<ModelReply> attempt(ModelRequest request, int index, int attempt, int calls,
-      List<String> passedOver) {
+      List<String> passedOver, long deadline) {
+    if (System.nanoTime() >= deadline) {
+      return gaveUp(passedOver);
+    }
     Stop stop = stops.get(index);
     CircuitBreaker breaker = breakers.of(stop.modelId());
     if (!breaker.tryAcquirePermission()) {
       passedOver.add(stop.modelId() + ": circuit breaker open");
-      return tryModel(request, index + 1, calls, passedOver);
+      return tryModel(request, index + 1, calls, passedOver, deadline);
     }
     long started = System.nanoTime();
     CompletionStage<ModelReply> call;
@@ -118,12 +129,15 @@ public final class ModelRoute implements ModelClient {
       }
       if (failure.isTransient() && attempt < retry.maxAttempts()) {
         Duration wait = backoff(attempt, failure.retryAfter().orElse(Duration.ZERO));
-        return CompletableFuture.runAsync(() -> { },
-                CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, executor))
-            .thenCompose(waited -> attempt(request, index, attempt + 1, calls + 1, passedOver));
+        if (System.nanoTime() + wait.toNanos() < deadline) {
+          return CompletableFuture.runAsync(() -> { },
+                  CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, executor))
+              .thenCompose(waited -> attempt(request, index, attempt + 1, calls + 1, passedOver, deadline));
+        }
+        // Waiting that long would pass the deadline: the next model may answer sooner.
       }
       passedOver.add(failure.getMessage() + (attempt > 1 ? " (" + attempt + " calls)" : ""));
-      return tryModel(request, index + 1, calls + 1, passedOver);
+      return tryModel(request, index + 1, calls + 1, passedOver, deadline);
     }).thenCompose(next -> next);
   }
 

@@ -30,7 +30,7 @@ class ModelRouteTest {
       Duration.ofSeconds(30), 1);
 
   /** A model that answers from a script: a reply, or a failure to throw. */
-  private static final class Scripted implements ModelClient {
+  private static class Scripted implements ModelClient {
     private final String name;
     private final Deque<Object> script = new ArrayDeque<>();
     private final ModelPricing pricing;
@@ -158,6 +158,34 @@ class ModelRouteTest {
     assertEquals("CLOSED", breakers.state("primary"));
     assertEquals(List.of("primary CLOSED->OPEN", "primary OPEN->HALF_OPEN", "primary HALF_OPEN->CLOSED"),
         transitions);
+  }
+
+  @Test
+  void aTiersCallGivesUpAfterItsDeadlineInsteadOfCallingOnAfterTheCallerLeft() {
+    // Retry-After 10 s would pass the 500 ms deadline: no waiting, the next model is asked at once.
+    Scripted primary = new Scripted("primary", rateLimited(Duration.ofSeconds(10)));
+    // Fails after 600 ms: by then the 500 ms the tier may take are over.
+    Scripted slow = new Scripted("slow") {
+      @Override
+      public CompletionStage<ModelReply> complete(ModelRequest request) {
+        calls.incrementAndGet();
+        return CompletableFuture.supplyAsync(() -> {
+          throw new ModelCallException("model slow did not answer in time", true, true, null);
+        }, CompletableFuture.delayedExecutor(600, TimeUnit.MILLISECONDS));
+      }
+    };
+    Scripted never = new Scripted("never", answer("never"));
+    ModelRoute route = route(new CircuitBreakers(LENIENT), new ModelSettings.Retry(3, Duration.ofMillis(10),
+        Duration.ofSeconds(30), Duration.ofMillis(500)), primary, slow, never);
+    long started = System.nanoTime();
+    ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> call(route));
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertTrue(failed.getCause().getMessage().startsWith("tier fast: gave up after PT0.5S"), failed.getMessage());
+    assertEquals(1, primary.calls.get(), "not retried: the provider's wait would pass the deadline");
+    assertEquals(1, slow.calls.get());
+    assertEquals(0, never.calls.get(), "no model is called once the deadline passed");
+    assertTrue(tookMs < 2_000, "gave up at the deadline, not after the 10 s the provider asked: " + tookMs);
   }
 
   @Test
