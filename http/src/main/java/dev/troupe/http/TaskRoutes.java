@@ -291,7 +291,11 @@ final class TaskRoutes extends AllDirectives {
                 // step's outcome, without an id: a client resuming from the last id it saw gets them again.
                 .mapAsync(1, envelope -> {
                   JournalEntry entry = (JournalEntry) envelope.event();
-                  return runtime.timeline().activityOf(taskId, entry).thenApply(activity -> {
+                  // An agent's journal that cannot be read must not end the task's stream (each
+                  // reconnect would hit it again): the task's own events go on without those calls.
+                  return runtime.timeline().activityOf(taskId, entry)
+                      .exceptionally(error -> java.util.List.of())
+                      .thenApply(activity -> {
                     StringBuilder out = new StringBuilder();
                     activity.forEach(item -> out.append(sse(null, item.eventType(), views.view(item))));
                     out.append(sse(envelope.sequenceNr(), entry.eventType(), views.view(envelope.sequenceNr(), entry)));
