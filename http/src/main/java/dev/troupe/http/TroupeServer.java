@@ -41,9 +41,19 @@ public final class TroupeServer {
     try {
       node.started().toCompletableFuture().join();
     } catch (CompletionException e) {
-      System.err.println("Troupe cannot start: " + describe(e.getCause()));
+      // A registration the runtime refuses (an agent's tier no model serves, an ungranted tool, a
+      // tier naming a model the code did not register) is a configuration error: exit 2, like a bad setting.
+      Throwable misconfigured = null;
+      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+        if (t instanceof IllegalArgumentException) {
+          misconfigured = t;
+          break;
+        }
+      }
+      System.err.println(misconfigured != null ? misconfigured.getMessage()
+          : "Troupe cannot start: " + describe(e.getCause()));
       node.system().terminate();
-      System.exit(1);
+      System.exit(misconfigured != null ? 2 : 1);
     }
   }
 

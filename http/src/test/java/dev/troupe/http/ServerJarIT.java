@@ -212,6 +212,18 @@ class ServerJarIT {
   }
 
   @Test
+  void aRegistrationTheRuntimeRefusesExitsWith2AndOneLine() throws Exception {
+    Server server = start(work.resolve("data"), Map.of(), "-Dtroupe.agents.tools-needing-approval.0=no.such");
+    assertTrue(server.process().waitFor(60, TimeUnit.SECONDS));
+    assertEquals(2, server.process().exitValue(), server.stderr());
+    // SLF4J's own start-up notes go to stderr too, once logging has started; the error is one line.
+    List<String> lines = server.stderr().lines().filter(line -> !line.startsWith("SLF4J(")).toList();
+    assertEquals(1, lines.size(), server.stderr());
+    assertTrue(lines.get(0).startsWith("troupe.agents.tools-needing-approval: no tool no.such is registered"),
+        server.stderr());
+  }
+
+  @Test
   void anEnvironmentVariableOverridesTheDefault() throws Exception {
     Server server = start(work.resolve("data"), Map.of("TROUPE_ADMIN_KEY", "key-from-the-environment-0001"));
     awaitReady(server, Duration.ofSeconds(20));
