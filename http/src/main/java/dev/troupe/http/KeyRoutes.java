@@ -31,7 +31,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class KeyRoutes extends AllDirectives {
   private static final String INSTANCE = "/v1/keys";
-  private static final String OPERATOR_TENANT = "default";
+  private static final String OPERATOR_TENANT = Principal.OPERATOR_TENANT;
   /** A tenant as a query parameter names it; anything else is no tenant (an empty one was asked of sharding). */
   private static final java.util.regex.Pattern TENANT = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final SecureRandom RANDOM = new SecureRandom();

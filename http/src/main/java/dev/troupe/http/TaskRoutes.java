@@ -108,7 +108,7 @@ final class TaskRoutes extends AllDirectives {
         String taskId = idempotencyKey.map(key -> derivedTaskId(principal.tenant(), key)).orElseGet(TaskRoutes::newTaskId);
         CompletionStage<Optional<TaskRequest>> taskRequest = parsed.request() != null
             ? CompletableFuture.completedFuture(Optional.of(parsed.request()))
-            : runtime.workflows().resolve(parsed.workflowName(), parsed.workflowVersion())
+            : runtime.workflows().resolve(principal.tenant(), parsed.workflowName(), parsed.workflowVersion())
                 .thenApply(pinned -> pinned.map(parsed.pinned()));
         CompletionStage<HttpResponse> response = taskRequest.thenComposeAsync(found -> found.isEmpty()
             ? CompletableFuture.completedFuture(unknownWorkflow(parsed.workflowName(), parsed.workflowVersion()))

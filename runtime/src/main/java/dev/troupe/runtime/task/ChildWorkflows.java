@@ -36,7 +36,7 @@ public final class ChildWorkflows implements ChildTasks {
       String parentTaskId, String traceId) {
     String[] ref = workflow.split("@", 2);
     Integer version = ref.length == 2 ? Integer.valueOf(ref[1]) : null;
-    return workflows.resolve(ref[0], version).thenCompose(pinned -> {
+    return workflows.resolve(tenant, ref[0], version).thenCompose(pinned -> {
       if (pinned.isEmpty()) {
         return CompletableFuture.completedFuture(new TaskEntity.Result(childTaskId, TaskStatus.FAILED, null,
             "unknown workflow " + workflow));

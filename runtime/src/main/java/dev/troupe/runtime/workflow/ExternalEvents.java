@@ -18,8 +18,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Events posted from outside ({@code POST /v1/events}): each starts a task of every workflow
- * whose trigger is {@code ExternalEvent} of that type. The tasks' ids derive from the event id
- * and the workflow, so posting the same event again starts nothing new.
+ * the poster's tenant sees whose trigger is {@code ExternalEvent} of that type. The tasks' ids
+ * derive from the event id (itself from the tenant and its Idempotency-Key, when it has one) and
+ * the workflow, so posting the same event again starts nothing new.
  */
 public final class ExternalEvents {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -40,7 +41,7 @@ public final class ExternalEvents {
       AuditActor by, String traceId) {
     return workflows.withTriggers().thenCompose(triggered -> {
       List<CompletableFuture<Started>> starts = new ArrayList<>();
-      for (PinnedWorkflow pinned : triggered) {
+      for (PinnedWorkflow pinned : WorkflowClient.visibleTo(triggered, tenant, PinnedWorkflow::key)) {
         if (pinned.definition().trigger().firesOn(type)) {
           starts.add(start(pinned, tenant, type, eventId, data, by, traceId).toCompletableFuture());
         }

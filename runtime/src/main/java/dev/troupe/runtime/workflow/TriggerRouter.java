@@ -235,7 +235,9 @@ public final class TriggerRouter
         return CompletableFuture.completedFuture(Done.getInstance());
       }
       List<CompletableFuture<?>> starts = new ArrayList<>();
-      for (var pinned : triggered) {
+      // A trigger fires only on tasks of a tenant that sees its workflow: a tenant's own workflow
+      // never starts on another tenant's tasks.
+      for (var pinned : WorkflowClient.visibleTo(triggered, found.task().tenant(), PinnedWorkflow::key)) {
         Trigger trigger = pinned.definition().trigger();
         if (matches(trigger, type, found.task())) {
           starts.add(start(pinned, type, found.task()).toCompletableFuture());

@@ -24,7 +24,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * One workflow's versions, as a persistent actor keyed by the workflow's name. Registering a
+ * One workflow's versions, as a persistent actor keyed by {@link WorkflowKey#entityId()}: its
+ * name, and its tenant unless it is shared. Registering a
  * definition creates the next version (registering the latest one again changes nothing); a
  * rollback makes an earlier version current for new tasks. Definitions are validated before they
  * get here ({@link WorkflowValidator}).
@@ -70,10 +71,10 @@ public final class WorkflowEntity
   private final AuditChain chain;
   private final Clock clock;
 
-  private WorkflowEntity(String name, AuditChain chain, Clock clock, SupervisionSettings supervision) {
-    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), name), SupervisorStrategy.restartWithBackoff(
+  private WorkflowEntity(String entityId, AuditChain chain, Clock clock, SupervisionSettings supervision) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), entityId), SupervisorStrategy.restartWithBackoff(
         supervision.minBackoff(), supervision.maxBackoff(), supervision.randomFactor()));
-    this.name = name;
+    this.name = WorkflowKey.fromEntityId(entityId).name();
     this.chain = chain;
     this.clock = clock;
   }

@@ -25,6 +25,10 @@ import java.util.List;
  *     reported with a lower confidence goes to a human review
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// "planner" is written (from isPlanner) and must stay written: the audit chain hashes the events
+// as they serialize. It is read back as nothing, so a definition read from the API can be sent
+// back as it is.
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = {"planner"}, allowGetters = true)
 public record WorkflowStep(
     String id, String capability, JsonNode input, List<String> after, Condition when, ForEach forEach, Loop loop,
     Duration timeout, Boolean plans, RejectPolicy onReject, Boolean review, Double minConfidence) {
