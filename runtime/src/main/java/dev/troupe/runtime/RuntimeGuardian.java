@@ -11,6 +11,8 @@ import dev.troupe.runtime.agent.LocalSteps;
 import dev.troupe.runtime.budget.TaskBudgets;
 import dev.troupe.runtime.directory.DirectoryFeed;
 import dev.troupe.runtime.directory.TaskDirectory;
+import dev.troupe.runtime.effect.EffectLedger;
+import dev.troupe.runtime.effect.EffectLedgerEntity;
 import dev.troupe.runtime.guard.CircuitBreakers;
 import dev.troupe.runtime.guard.Redactor;
 import dev.troupe.runtime.guard.ResultCache;
@@ -56,6 +58,7 @@ import org.apache.pekko.stream.javadsl.Sink;
  * ├── tasks               sharding region of {@link TaskEntity}: one orchestrator per task
  * ├── models              {@link ModelRouting} (built from troupe.models before): tiers, fallbacks, breakers
  * ├── workflows           sharding region of {@link WorkflowEntity}: versioned definitions
+ * ├── effects             sharding region of {@link EffectLedgerEntity}: each task's calls of tools that are not idempotent
  * ├── trigger-router      cluster singleton {@link TriggerRouter}: workflows started by others
  * └── read side           {@link TaskDirectory} (lists, approvals) and {@link TaskMetrics}, fed by
  *                         {@link DirectoryFeed} from the journal
@@ -122,7 +125,8 @@ public final class RuntimeGuardian {
     AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.models().gateway(), wiring.tools(),
         wiring.agentExecutor(), topic, new TaskDelegator(taskClient, stepTimeout, wiring.agentExecutor()),
         agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps, bulkheads,
-        toolBreakers, toolCache));
+        toolBreakers, toolCache, EffectLedger.sharded(sharding, requestTimeout)));
+    EffectLedgerEntity.init(system, chain, wiring.clock(), supervision);
 
     String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
     WorkflowClient workflowClient = new WorkflowClient(sharding, requestTimeout, wiring.catalog()::offers,

@@ -30,6 +30,12 @@ final class EmbeddedNode implements AutoCloseable {
 
   static EmbeddedNode start(Path dataDir, List<Agent> agents, List<dev.troupe.sdk.Tool> tools, String hocon)
       throws Exception {
+    return startRegistered(dataDir, agents.stream().map(AgentRegistration::of).toList(), tools, hocon);
+  }
+
+  /** As {@link #start(Path, List, List, String)}, with each agent's number of instances. */
+  static EmbeddedNode startRegistered(Path dataDir, List<AgentRegistration> agents, List<dev.troupe.sdk.Tool> tools,
+      String hocon) throws Exception {
     // These tests stop nodes to interrupt steps on purpose: no waiting for them to finish
     // (GracefulStopIT covers the drain). A test may still set its own.
     Config config = TroupeSettings.load(ConfigFactory.parseString(hocon)
@@ -38,7 +44,7 @@ final class EmbeddedNode implements AutoCloseable {
     TroupeSettings settings = TroupeSettings.create(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe",
         TroupeRuntime.pekkoConfig(settings).withFallback(config));
-    TroupeComponents components = new TroupeComponents(agents.stream().map(AgentRegistration::of).toList(), tools,
+    TroupeComponents components = new TroupeComponents(agents, tools,
         ModelGateway.allTiers(TestModels.OK_MODEL));
     TroupeRuntime runtime = TroupeRuntime.start(system, settings, components).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);

@@ -99,6 +99,9 @@ class SerializationTest {
       new WorkflowEvent.WorkflowRolledBack(3, 2),
       new WorkflowEvent.TriggerOffsetAdvanced(1234),
       new WorkflowEvent.TriggerRefused("notify", "tsk_1", 9, "past troupe.tasks.max-trigger-depth (8)"),
+      new dev.troupe.runtime.effect.EffectEvent.EffectClaimed("t.main/tool-1", "billing.charge", "ab12", "billing-1", 1),
+      new dev.troupe.runtime.effect.EffectEvent.EffectSettled("t.main/tool-1", "billing-1", 1, "ok", JSON,
+          List.of("output: 1 email")),
       new TaskEvent.StepStarted("t.main", "main", "text.summarize", "summarizer-1", 1),
       new TaskEvent.StepCompleted("t.main", "summarizer-1", 1, JSON, 0.9, USAGE, 12),
       new TaskEvent.StepFailed("t.main", null, 1, "flaky", true, true, USAGE, 12),
@@ -169,6 +172,7 @@ class SerializationTest {
     Set<Class<?>> permitted = new HashSet<>(leaves(TaskEvent.class));
     permitted.addAll(leaves(AgentEvent.class));
     permitted.addAll(leaves(WorkflowEvent.class));
+    permitted.addAll(leaves(dev.troupe.runtime.effect.EffectEvent.class));
     permitted.addAll(leaves(dev.troupe.runtime.model.ModelHealthEvent.class));
     Set<Class<?>> sampled = SAMPLE_EVENTS.stream().map(Object::getClass).collect(Collectors.toSet());
     assertEquals(permitted, sampled, "add a sample for each new event");
@@ -180,6 +184,7 @@ class SerializationTest {
     leaves(TaskEvent.class).forEach(type -> names.add(type.getSimpleName()));
     leaves(AgentEvent.class).forEach(type -> names.add(type.getSimpleName()));
     leaves(WorkflowEvent.class).forEach(type -> names.add(type.getSimpleName()));
+    leaves(dev.troupe.runtime.effect.EffectEvent.class).forEach(type -> names.add(type.getSimpleName()));
     leaves(dev.troupe.runtime.model.ModelHealthEvent.class).forEach(type -> names.add(type.getSimpleName()));
     assertEquals(names.size(), new TreeSet<>(names).size(), "one name, one event type: " + names);
   }
@@ -241,6 +246,11 @@ class SerializationTest {
     TestProbe<TaskEntity.DecisionReply> decisions = kit.createTestProbe();
     TestProbe<dev.troupe.runtime.budget.Budgets.Decision> budgetReplies = kit.createTestProbe();
     WorkflowState workflowState = WorkflowState.empty("sample").apply(entry(sample(WorkflowEvent.WorkflowVersionRegistered.class)));
+    TestProbe<dev.troupe.runtime.effect.EffectLedgerState.Decision> effectReplies = kit.createTestProbe();
+    TestProbe<org.apache.pekko.Done> done = kit.createTestProbe();
+    var inDoubt = dev.troupe.runtime.effect.EffectLedgerState.EMPTY
+        .apply(entry(sample(dev.troupe.runtime.effect.EffectEvent.EffectClaimed.class)));
+    var effects = inDoubt.apply(entry(sample(dev.troupe.runtime.effect.EffectEvent.EffectSettled.class)));
     Advertisement ad = new Advertisement("a-1", "summarizer", "sums", OFFERS, AgentStatus.AVAILABLE, 1, 4, 2, 0, 0.8, AT);
     List<Object> messages = List.of(
         new TaskEntity.Submit(request, AuditActor.human("alice"), "trace", submitReplies.ref()),
@@ -284,6 +294,20 @@ class SerializationTest {
         new TaskEntity.Cancelled(task),
         new TaskEntity.AlreadyFinished(task),
         new PinnedWorkflow("sample", 1, WORKFLOW),
+        new PinnedWorkflow("sample", 1, WORKFLOW, "acme"),
+        new dev.troupe.runtime.effect.EffectLedgerEntity.Claim(new dev.troupe.runtime.effect.EffectLedgerState.Claim(
+            "t.main/tool-1", "billing.charge", "ab12", "billing-1", 2), "trace", effectReplies.ref()),
+        new dev.troupe.runtime.effect.EffectLedgerEntity.Release(new dev.troupe.runtime.effect.EffectLedgerState.Claim(
+            "t.main/tool-1", "billing.charge", "ab12", "billing-1", 2), "trace", done.ref()),
+        new dev.troupe.runtime.effect.EffectLedgerEntity.Settle((dev.troupe.runtime.effect.EffectEvent.EffectSettled)
+            sample(dev.troupe.runtime.effect.EffectEvent.EffectSettled.class), "trace", done.ref()),
+        effects.decide(new dev.troupe.runtime.effect.EffectLedgerState.Claim("t.main/tool-1", "billing.charge", "ab12",
+            "billing-2", 2)),
+        effects.decide(new dev.troupe.runtime.effect.EffectLedgerState.Claim("t.main/tool-2", "billing.charge", "cd34",
+            "billing-2", 2)),
+        inDoubt.decide(new dev.troupe.runtime.effect.EffectLedgerState.Claim("t.main/tool-1", "billing.charge", "ab12",
+            "billing-2", 2)),
+        effects,
         new WorkflowEntity.Register(WORKFLOW, AuditActor.human("alice"), registered.ref()),
         new WorkflowEntity.Registered("sample", 1, true),
         new WorkflowEntity.Rollback(1, AuditActor.human("alice"), rolledBack.ref()),

@@ -31,7 +31,8 @@ public record AgentDependencies(
     LocalSteps localSteps,
     AgentBulkheads bulkheads,
     dev.troupe.runtime.guard.CircuitBreakers toolBreakers,
-    dev.troupe.runtime.guard.ResultCache<com.fasterxml.jackson.databind.JsonNode> toolCache) {
+    dev.troupe.runtime.guard.ResultCache<com.fasterxml.jackson.databind.JsonNode> toolCache,
+    dev.troupe.runtime.effect.EffectLedger effects) {
 
   /** Every agent type's code on {@code executor} (no bulkheads). */
   public AgentDependencies(AgentCatalog catalog, ModelGateway models, ToolRegistry tools, Executor executor,
@@ -40,6 +41,6 @@ public record AgentDependencies(
       dev.troupe.runtime.guard.Redactor redactor, LocalSteps localSteps) {
     this(catalog, models, tools, executor, marketplace, delegator, settings, stepTimeout, supervision, chain, clock,
         budgets, redactor, localSteps, AgentBulkheads.shared(executor),
-        new dev.troupe.runtime.guard.CircuitBreakers(settings.toolBreaker()), null);
+        new dev.troupe.runtime.guard.CircuitBreakers(settings.toolBreaker()), null, null);
   }
 }

@@ -543,7 +543,8 @@ public final class AgentEntity
         state.notes(), state.recent(), state.priorCalls(step.stepId()), recorder(), deps.delegator(), deps.clock(),
         deps.settings().modelTimeout(), new StepGuards(deps.settings().maxModelCallsPerStep(),
             deps.settings().maxIdenticalToolCalls(), deps.budgets(), step.budgeted(), deps.redactor(),
-            java.util.Set.copyOf(deps.settings().toolsNeedingApproval()), deps.toolBreakers(), deps.toolCache()),
+            java.util.Set.copyOf(deps.settings().toolsNeedingApproval()), deps.toolBreakers(), deps.toolCache(),
+            deps.effects()),
         deps.executor());
     CompletionStage<StepOutcome> run = CompletableFuture
         .supplyAsync(() -> agent.agent().run(session), executor)

@@ -1,10 +1,13 @@
 package dev.troupe.runtime.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.troupe.persistence.CanonicalJson;
 import dev.troupe.runtime.agent.AgentEvent.DecisionNoted;
 import dev.troupe.runtime.agent.AgentEvent.ModelCalled;
 import dev.troupe.runtime.agent.AgentEvent.ToolCalled;
+import dev.troupe.runtime.effect.EffectEvent;
+import dev.troupe.runtime.effect.EffectLedgerState;
 import dev.troupe.runtime.tool.ToolRegistry;
 import dev.troupe.runtime.tool.ToolRunner;
 import dev.troupe.sdk.AgentDefinition;
@@ -51,6 +54,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * events, in order. The agent entity persists them; the test kit collects them.
  */
 public final class StepSession implements StepContext {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StepSession.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -443,11 +447,21 @@ public final class StepSession implements StepContext {
         }
       }
       String inputHash = CanonicalJson.sha256(CANONICAL, input);
+      String positionKey = key; // what the task's ledger is asked under: it suffixes by its own entries
       PriorCall prior = priorCalls.get(key);
       if (prior != null && !prior.isCallOf(name, inputHash)) {
-        // Another call was made at this position in an earlier run: this one is new, under a key of its own.
-        key = key + "-" + inputHash.substring(0, 12);
-        prior = priorCalls.get(key);
+        // Another call was made at this position in an earlier run: this one is new, under a key of
+        // its own, from its tool and input (the task's ledger makes the same key). Keys journaled
+        // before tools were part of it carry the input's hash alone; such a call is still found.
+        String older = key + "-" + inputHash.substring(0, 12);
+        PriorCall olderCall = priorCalls.get(older);
+        if (olderCall != null && olderCall.isCallOf(name, inputHash)) {
+          key = older;
+          prior = olderCall;
+        } else {
+          key = EffectLedgerState.keyOfAnother(key, name, inputHash);
+          prior = priorCalls.get(key);
+        }
       }
       boolean succeeded = prior != null && prior.outcome() != null
           && ("ok".equals(prior.outcome().outcome()) || "reconciled".equals(prior.outcome().outcome()));
@@ -474,21 +488,105 @@ public final class StepSession implements StepContext {
         recordTool(new ToolCalled(request.stepId(), name, key, input, null, 0, "breaker-open", why));
         return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.UNAVAILABLE, why));
       }
-      String callKey = key;
+      if (spec.idempotent() || guards.effects() == null || interrupted) {
+        return invoke(name, key, input, inputHash, tool.get(), spec, breaker, cacheKey, interrupted, null);
+      }
+      // Not idempotent: another agent may have made this call in an earlier attempt of the step.
+      // The task's ledger, not this agent's journal, says whether it did.
+      String localKey = key;
+      EffectLedgerState.Claim claim = new EffectLedgerState.Claim(positionKey, name, inputHash, agentId,
+          request.attempt());
+      return guards.effects().claim(request.taskId(), request.traceId(), claim)
+          .exceptionally(error -> null)
+          .thenComposeAsync(decision -> {
+            if (decision == null) {
+              if (breaker != null) {
+                breaker.releasePermission();
+              }
+              // The claim may have been journaled after all: give it back (only if it is still this
+              // attempt's and open), so a later attempt does not find a call in doubt that never happened.
+              String why = "tool " + name + " was not called: the task's effect ledger did not answer";
+              recordTool(new ToolCalled(request.stepId(), name, localKey, input, null, 0, "failed", why));
+              return guards.effects().release(request.taskId(), request.traceId(), claim)
+                  .exceptionally(error -> null)
+                  .<JsonNode>thenCompose(released -> CompletableFuture.failedFuture(
+                      new ToolException(ToolException.Kind.UNAVAILABLE, why)));
+            }
+            if (!(decision instanceof EffectLedgerState.Decision.Go go)) {
+              if (breaker != null) {
+                breaker.releasePermission();
+              }
+              return recorded(name, input, decision);
+            }
+            Settler settler = (outcome, output) -> {
+              var masked = guards.redactor().redact(output);
+              return guards.effects().settle(request.taskId(), request.traceId(), new EffectEvent.EffectSettled(
+                      go.key(), agentId, request.attempt(), outcome, masked.json(),
+                      masked.changed() ? masked.summary("output") : null))
+                  .<Void>thenApply(done -> null)
+                  .exceptionally(error -> {
+                    // The call happened; its claim stays open, so a later attempt treats it as in doubt.
+                    LOG.warn("Could not settle tool call {} of task {} in its effect ledger: {}", go.key(),
+                        request.taskId(), error.toString());
+                    return null;
+                  });
+            };
+            return invoke(name, go.key(), input, inputHash, tool.get(), spec, breaker, cacheKey, false, settler);
+          }, executor);
+    }
+
+    /** The answer to a call the task's ledger says was made before: its output, or in doubt. */
+    private CompletionStage<JsonNode> recorded(String name, JsonNode input, EffectLedgerState.Decision decision) {
+      if (decision instanceof EffectLedgerState.Decision.Done done && done.call().redactions() == null) {
+        // Made in an earlier attempt of the step, on this agent or another: the same answer, no second effect.
+        recordTool(new ToolCalled(request.stepId(), name, done.key(), input, done.call().output(), 0, "recorded",
+            null));
+        JsonNode output = done.call().output();
+        return CompletableFuture.completedFuture(output == null ? NullNode.getInstance() : output.deepCopy());
+      }
+      EffectLedgerState.Call call = decision instanceof EffectLedgerState.Decision.Done done ? done.call()
+          : ((EffectLedgerState.Decision.InDoubt) decision).call();
+      String key = decision instanceof EffectLedgerState.Decision.Done done ? done.key()
+          : ((EffectLedgerState.Decision.InDoubt) decision).key();
+      String why = "tool " + name + " call " + key + " was made by agent " + call.agentId() + " (attempt "
+          + call.attempt() + ") and " + (call.outcome() == null ? "never settled"
+              : "timeout".equals(call.outcome()) ? "did not answer in time" : "its output was masked in the journal")
+          + "; " + name + " is not idempotent: it may or may not have happened, so it is not run again";
+      recordTool(new ToolCalled(request.stepId(), name, key, input, null, 0, "in-doubt", why));
+      inDoubt.compareAndSet(null, why);
+      return CompletableFuture.failedFuture(new ToolException(ToolException.Kind.IN_DOUBT, why));
+    }
+
+    /**
+     * Calls the tool: its intent journaled first (unless an interrupted call is being reconciled),
+     * then the call on the tool executor, then its outcome recorded, and settled in the task's
+     * ledger by {@code settler} when it was claimed there.
+     */
+    private CompletionStage<JsonNode> invoke(String name, String callKey, JsonNode input, String inputHash, Tool tool,
+        ToolSpec spec, io.github.resilience4j.circuitbreaker.CircuitBreaker breaker, String cacheKey,
+        boolean interrupted, Settler settler) {
       CompletionStage<Void> intended = interrupted
           ? CompletableFuture.completedFuture(null)
-          : recorder.persist(intent(name, key, input, inputHash));
+          : recorder.persist(intent(name, callKey, input, inputHash));
       String success = interrupted ? "reconciled" : "ok";
       ToolCall call = new ToolCall(request.taskId(), request.stepId(), agentId, callKey, input);
-      // A permit taken must be given back if the call never happens (the intent's write failed).
-      CompletionStage<Void> written = breaker == null ? intended : intended.whenComplete((journaled, error) -> {
-        if (error != null) {
+      // A permit taken must be given back if the call never happens (the intent's write failed);
+      // and a claim must be settled: the call did not happen.
+      CompletionStage<Void> written = intended.handle((journaled, error) -> error).thenCompose(error -> {
+        if (error == null) {
+          return CompletableFuture.<Void>completedFuture(null);
+        }
+        if (breaker != null) {
           breaker.releasePermission();
         }
+        // Not called: its claim is settled as failed before the step can go on to another attempt.
+        CompletionStage<Void> settled = settler == null ? CompletableFuture.completedFuture(null)
+            : settler.settle("failed", null);
+        return settled.thenCompose(done -> CompletableFuture.<Void>failedFuture(error));
       });
       // Tool code runs on the tool executor: agent code blocking its own threads on a tool's answer
       // cannot starve the tool. The agent's code goes on on its own executor afterwards.
-      return written.thenCompose(journaled -> ToolRunner.run(tool.get(), call, toolExecutor).thenApplyAsync(ran -> {
+      return written.thenCompose(journaled -> ToolRunner.run(tool, call, toolExecutor)).thenComposeAsync(ran -> {
         usage.accumulateAndGet(new Usage(0, 0, BigDecimal.ZERO, 0, 1), Usage::plus);
         if (breaker != null) {
           if (ran.ok()) {
@@ -497,21 +595,26 @@ public final class StepSession implements StepContext {
             breaker.onError(ran.latencyMs(), TimeUnit.MILLISECONDS, ran.failure());
           }
         }
-        if (ran.ok()) {
-          if (cacheKey != null) {
-            guards.toolCache().put(cacheKey, ran.output().deepCopy());
+        String outcome = ran.ok() ? success : ran.timedOut() ? "timeout" : "failed";
+        CompletionStage<Void> settled = settler == null ? CompletableFuture.completedFuture(null)
+            : settler.settle(ran.ok() ? "ok" : outcome, ran.ok() ? ran.output() : null);
+        // Agent code goes on on its own executor, whichever thread finished the ledger's write.
+        return settled.thenApplyAsync(done -> {
+          if (ran.ok()) {
+            if (cacheKey != null) {
+              guards.toolCache().put(cacheKey, ran.output().deepCopy());
+            }
+            recordTool(new ToolCalled(request.stepId(), name, callKey, input, ran.output(), ran.latencyMs(), success,
+                null));
+            return ran.output();
           }
-          recordTool(new ToolCalled(request.stepId(), name, callKey, input, ran.output(), ran.latencyMs(), success,
-              null));
-          return ran.output();
-        }
-        Throwable cause = unwrap(ran.failure());
-        String why = ran.timedOut() ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
-        recordTool(new ToolCalled(request.stepId(), name, callKey, input, null, ran.latencyMs(),
-            ran.timedOut() ? "timeout" : "failed", why));
-        throw new CompletionException(new ToolException(
-            ran.timedOut() ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
-      }, executor));
+          Throwable cause = unwrap(ran.failure());
+          String why = ran.timedOut() ? "tool " + name + " did not answer within " + spec.timeout() : describe(cause);
+          recordTool(new ToolCalled(request.stepId(), name, callKey, input, null, ran.latencyMs(), outcome, why));
+          throw new CompletionException(new ToolException(
+              ran.timedOut() ? ToolException.Kind.TIMEOUT : ToolException.Kind.FAILED, why, cause));
+        }, executor);
+      }, executor);
     }
 
     private CompletionStage<JsonNode> refuse(
@@ -521,6 +624,12 @@ public final class StepSession implements StepContext {
       return CompletableFuture.failedFuture(new ToolException(kind, why));
     }
   };
+
+  /** Settles a claimed call in the task's effect ledger; completes (never fails) once it is journaled or given up. */
+  @FunctionalInterface
+  private interface Settler {
+    CompletionStage<Void> settle(String outcome, JsonNode output);
+  }
 
   /** Tool calls are journaled masked; the agent's own copy of the values is untouched. */
   private void recordTool(ToolCalled call) {
