@@ -24,7 +24,13 @@ public final class NodeState {
     return Optional.ofNullable(runtime.get());
   }
 
+  /**
+   * Started, not stopping, and its task lists have folded the journal as it was at start: before
+   * that, lists and admission counts would be partial (a restarted node would show finished tasks
+   * as running and refuse or admit on a wrong count), so neither is served.
+   */
   public boolean ready() {
-    return runtime.get() != null && !stopping;
+    TroupeRuntime started = runtime.get();
+    return started != null && !stopping && started.directory().isCurrent();
   }
 }

@@ -133,7 +133,38 @@ public final class TroupeRuntime {
           return started.thenApply(parts -> new TroupeRuntime(settings, catalog, audit, models, parts));
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
-        .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo));
+        .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo))
+        .thenCompose(runtime -> runtime.awaitCurrentDirectory(blockingIo));
+  }
+
+  /**
+   * Completes once the task directory has folded the journal as it was at start: until then its
+   * lists and in-flight counts are partial, and the node must not serve them or admit on them.
+   * It takes as long as the journal is long; there is no limit, since the only alternative is
+   * serving wrong answers.
+   */
+  private CompletionStage<TroupeRuntime> awaitCurrentDirectory(Executor executor) {
+    CompletableFuture<TroupeRuntime> current = new CompletableFuture<>();
+    pollDirectory(System.nanoTime() + LOG_WAIT_EVERY.toNanos(), executor, current);
+    return current;
+  }
+
+  private static final Duration LOG_WAIT_EVERY = Duration.ofSeconds(10);
+
+  private void pollDirectory(long logAt, Executor executor, CompletableFuture<TroupeRuntime> current) {
+    if (directory.isCurrent()) {
+      current.complete(this);
+      return;
+    }
+    long next = logAt;
+    if (System.nanoTime() > logAt) {
+      org.slf4j.LoggerFactory.getLogger(TroupeRuntime.class)
+          .info("Still reading the task journal for the task lists (at offset {})", directory.offset());
+      next = System.nanoTime() + LOG_WAIT_EVERY.toNanos();
+    }
+    long nextLogAt = next;
+    CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, executor)
+        .execute(() -> pollDirectory(nextLogAt, executor, current));
   }
 
   /** Registers the node's workflows; one already registered unchanged keeps its version. */

@@ -49,16 +49,20 @@ public final class TaskIntake {
    */
   public CompletionStage<Outcome> submit(
       String taskId, TaskRequest request, AuditActor by, String traceId, boolean repeatable) {
-    var refusal = refusal(request.tenant());
+    long now = nanoTime.getAsLong();
+    // Checked and counted in one step: concurrent submissions cannot all take the last place.
+    var admission = directory.admit(taskId, request.tenant(), (total, ofTenant) -> AdmissionControl.refusal(
+        request.tenant(), new AdmissionControl.Load(total, ofTenant, pending.count(), pending.oldestWait(now)), limits));
+    var refusal = admission.refusal();
     if (refusal.isEmpty()) {
-      return write(taskId, request, by, traceId);
+      return write(taskId, request, by, traceId, admission.reserved());
     }
     Outcome overloaded = new Overloaded(refusal.get());
     if (!repeatable) {
       return CompletableFuture.completedFuture(overloaded);
     }
     return tasks.get(taskId).thenCompose(found -> found instanceof TaskEntity.Found
-        ? write(taskId, request, by, traceId) : CompletableFuture.completedFuture(overloaded));
+        ? write(taskId, request, by, traceId, false) : CompletableFuture.completedFuture(overloaded));
   }
 
   /**
@@ -77,15 +81,22 @@ public final class TaskIntake {
     return pending.count();
   }
 
-  private CompletionStage<Outcome> write(String taskId, TaskRequest request, AuditActor by, String traceId) {
+  /**
+   * Journals the task. An admission ({@code admitted}) stays counted when the task was created,
+   * until the journal stream delivers it; otherwise it is given back. A write that failed may still
+   * have landed: it is counted once the stream delivers it.
+   */
+  private CompletionStage<Outcome> write(String taskId, TaskRequest request, AuditActor by, String traceId,
+      boolean admitted) {
     long ticket = pending.begin(nanoTime.getAsLong());
     return tasks.submit(taskId, request, by, traceId)
-        .whenComplete((reply, error) -> pending.end(ticket))
-        .thenApply(reply -> {
-          if (reply instanceof TaskEntity.Accepted accepted && accepted.created()) {
-            directory.expect(taskId, request.tenant());
+        .whenComplete((reply, error) -> {
+          pending.end(ticket);
+          boolean created = reply instanceof TaskEntity.Accepted accepted && accepted.created();
+          if (admitted && !created) {
+            directory.release(taskId);
           }
-          return new Answered(reply);
-        });
+        })
+        .thenApply(Answered::new);
   }
 }

@@ -49,6 +49,7 @@ public final class TaskDirectory {
   private final Map<String, NavigableMap<Key, TaskSummary>> tasksByTenant = new ConcurrentHashMap<>();
   private final Map<String, NavigableMap<Key, ApprovalEntry>> approvalsByTenant = new ConcurrentHashMap<>();
   private volatile long offset;
+  private volatile boolean current;
   /** Tasks acknowledged to a client that the journal stream has not delivered yet. */
   private final Map<String, String> expected = new ConcurrentHashMap<>();
   private final Map<String, java.util.concurrent.atomic.AtomicInteger> unfinishedByTenant = new ConcurrentHashMap<>();
@@ -108,13 +109,42 @@ public final class TaskDirectory {
   }
 
   /**
-   * Notes a task acknowledged to a client, so it counts as in flight before the journal stream
-   * (which trails by up to its refresh interval) delivers it.
+   * Admits task {@code taskId} of {@code tenant} if {@code rule} finds room for it, counting it in
+   * flight at once (a reservation, until the journal stream delivers it or {@link #release}).
+   * Checking and counting are one step, so concurrent submissions cannot all see the last free
+   * place. Answers why not, or empty when admitted.
    */
-  public synchronized void expect(String taskId, String tenant) {
-    if (!taskKeys.containsKey(taskId)) {
+  public synchronized Admission admit(String taskId, String tenant,
+      java.util.function.BiFunction<Integer, Integer, Optional<String>> rule) {
+    Optional<String> refusal = rule.apply(inFlight(), inFlight(tenant));
+    // A task already known (folded, or admitted and on its way) is not counted twice.
+    boolean reserved = refusal.isEmpty() && !taskKeys.containsKey(taskId) && !expected.containsKey(taskId);
+    if (reserved) {
       expected.put(taskId, tenant);
     }
+    return new Admission(refusal, reserved);
+  }
+
+  /** Why a task was not admitted (empty: admitted), and whether admitting it counted it in flight. */
+  public record Admission(Optional<String> refusal, boolean reserved) {}
+
+  /** Gives back an admission whose task was not created (a repeat, a conflict, a failed write). */
+  public synchronized void release(String taskId) {
+    expected.remove(taskId);
+  }
+
+  /**
+   * Whether the directory has folded the whole journal as it was when the node started. Before
+   * that, its lists and counts are partial (finished tasks may still show as running), so the
+   * node is not ready and serves neither lists nor admission decisions.
+   */
+  public boolean isCurrent() {
+    return current;
+  }
+
+  /** The initial fold is done; from here on the directory trails the journal only by its polling. */
+  public void markCurrent() {
+    current = true;
   }
 
   /** Adds a listener; register it before the directory starts following the journal. */

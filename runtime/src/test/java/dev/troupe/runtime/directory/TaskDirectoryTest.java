@@ -93,4 +93,34 @@ class TaskDirectoryTest {
     assertEquals(TaskStatus.RUNNING, directory.tasks("acme", Optional.empty(), 10, Optional.empty()).items().get(0)
         .status());
   }
+
+  @Test
+  void admissionChecksAndCountsInOneStepSoConcurrentSubmissionsCannotOvershoot() throws Exception {
+    java.util.function.BiFunction<Integer, Integer, java.util.Optional<String>> capOfFive =
+        (total, ofTenant) -> ofTenant >= 5 ? java.util.Optional.of("full") : java.util.Optional.empty();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      java.util.List<java.util.concurrent.Future<TaskDirectory.Admission>> tries = new java.util.ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String taskId = "tsk_" + i;
+        tries.add(threads.submit(() -> directory.admit(taskId, "acme", capOfFive)));
+      }
+      long admitted = 0;
+      for (var admission : tries) {
+        admitted += admission.get().refusal().isEmpty() ? 1 : 0;
+      }
+      assertEquals(5, admitted);
+    } finally {
+      threads.shutdownNow();
+    }
+    assertEquals(5, directory.inFlight("acme"));
+    // Its task folded: still counted once. A repeat of it reserves nothing more.
+    submit("tsk_0", "acme");
+    assertEquals(5, directory.inFlight("acme"));
+    directory.release("tsk_1"); // not created after all
+    assertEquals(4, directory.inFlight("acme"));
+    var repeat = directory.admit("tsk_0", "acme", capOfFive);
+    assertTrue(repeat.refusal().isEmpty() && !repeat.reserved());
+    assertEquals(4, directory.inFlight("acme"));
+  }
 }
