@@ -11,6 +11,7 @@ import dev.troupe.runtime.task.TaskEvent;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -61,7 +62,8 @@ final class AuditRoutes extends AllDirectives {
           path(PathMatchers.segment("tasks").slash(PathMatchers.segment()).slash("verify"),
               taskId -> get(() -> verify(principal, taskId))),
           path("export", () -> get(() -> parameterOptional("since", since -> parameterOptional("until", until ->
-              export(principal, since, until))))));
+              export(principal, since, until))))),
+          path("quarantine", () -> get(() -> quarantine(principal))));
     });
   }
 
@@ -70,6 +72,12 @@ final class AuditRoutes extends AllDirectives {
       java.util.function.Function<String, CompletionStage<HttpResponse>> found) {
     if (!TASK_ID.matcher(taskId).matches()) {
       return CompletableFuture.completedFuture(notFound(taskId));
+    }
+    String persistenceId = TaskClient.persistenceId(taskId);
+    if (runtime.quarantine().contains(persistenceId)) {
+      // Its entity cannot start (its journal cannot be read): the journal walk still can.
+      return runtime.directory().hasTask(principal.tenant(), taskId) ? found.apply(persistenceId)
+          : CompletableFuture.completedFuture(notFound(taskId));
     }
     return runtime.tasks().get(taskId).thenComposeAsync(reply ->
         reply instanceof TaskEntity.Found task && task.task().tenant().equals(principal.tenant())
@@ -133,6 +141,32 @@ final class AuditRoutes extends AllDirectives {
           });
         });
     return complete(HttpResponse.create().withEntity(HttpEntities.createChunked(NDJSON, lines)));
+  }
+
+  /**
+   * The entities whose journal cannot be read, quarantined on this node: the caller's tenant's
+   * tasks (and their effect ledgers), and for the operator everything (agents, workflows).
+   */
+  private Route quarantine(Principal principal) {
+    List<Map<String, Object>> items = new java.util.ArrayList<>();
+    for (var entry : runtime.quarantine().entries()) {
+      String id = entry.persistenceId();
+      int bar = id.indexOf('|');
+      String type = bar < 0 ? id : id.substring(0, bar);
+      String entityId = bar < 0 ? "" : id.substring(bar + 1);
+      boolean ofTask = type.equals(TaskEntity.ENTITY_TYPE_KEY.name()) || type.equals("Effects");
+      boolean visible = ofTask ? runtime.directory().hasTask(principal.tenant(), entityId) : principal.isOperator();
+      if (visible) {
+        Map<String, Object> item = new java.util.LinkedHashMap<>();
+        item.put("persistenceId", id);
+        item.put("sequenceNr", entry.sequenceNr());
+        item.put("reason", entry.reason());
+        item.put("since", entry.since().toString());
+        items.add(item);
+      }
+    }
+    return complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+        ApiJson.write(Map.of("items", items)))));
   }
 
   private static HttpResponse notFound(String taskId) {

@@ -24,8 +24,15 @@ final class HealthRoutes extends AllDirectives {
             : json(StatusCodes.SERVICE_UNAVAILABLE, "NOT_READY"))))));
   }
 
-  private static HttpResponse json(org.apache.pekko.http.javadsl.model.StatusCode status, String value) {
+  /**
+   * With how many entities are quarantined (their journal cannot be read; the rest of the node
+   * serves): which ones, with the sequence number, only an auditor sees ({@code /v1/audit/quarantine}).
+   */
+  private HttpResponse json(org.apache.pekko.http.javadsl.model.StatusCode status, String value) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("status", value);
+    node.runtime().ifPresent(runtime -> body.put("quarantined", runtime.quarantine().entries().size()));
     return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(Map.of("status", value))));
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(body)));
   }
 }

@@ -52,9 +52,52 @@ public final class JournalAudit {
           return envelope;
         })
         .runWith(Sink.ignore(), system)
-        .handle((done, error) -> error == null
-            ? last.get().report()
-            : last.get().unreadable(rootMessage(error)).report());
+        .thenApply(done -> last.get().report())
+        .exceptionallyCompose(error -> {
+          // The journal could not be read at all (a full disk, a lost connection): that says nothing
+          // about the chain, so it fails (a 503), rather than reporting an intact chain as broken.
+          if (isReadFailure(error)) {
+            return java.util.concurrent.CompletableFuture.failedFuture(error);
+          }
+          return java.util.concurrent.CompletableFuture.completedFuture(last.get().unreadable(
+              error instanceof UnreadableEventException unreadable ? unreadable.reason() : rootMessage(error)).report());
+        });
+  }
+
+  /** Whether {@code error} is the database failing to answer, not a stored row that cannot be read. */
+  public static boolean isReadFailure(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.sql.SQLException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A stored event of an entity that cannot be deserialized. */
+  public static final class UnreadableEventException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final long sequenceNr;
+    private final String reason;
+
+    public UnreadableEventException(long sequenceNr, String reason) {
+      super("event " + sequenceNr + " cannot be read: " + reason);
+      this.sequenceNr = sequenceNr;
+      this.reason = reason;
+    }
+
+    public long sequenceNr() {
+      return sequenceNr;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T extends Throwable> T sneaky(Throwable error) throws T {
+    throw (T) error;
   }
 
   /** Every stored entry of {@code persistenceId}, in order. */
@@ -73,6 +116,9 @@ public final class JournalAudit {
 
   static StoredEntry toStored(org.apache.pekko.persistence.query.EventEnvelope envelope) {
     Object event = envelope.event();
+    if (event instanceof UnreadableEntry unreadable) {
+      throw new UnreadableEventException(envelope.sequenceNr(), unreadable.reason());
+    }
     if (!(event instanceof JournalEntry entry)) {
       throw new IllegalStateException("not a Troupe journal entry: " + event.getClass().getName());
     }

@@ -73,7 +73,8 @@ public final class RuntimeGuardian {
 
   /** What the guardian started; what {@link TroupeRuntime} serves. */
   public record Parts(ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, TaskClient tasks,
-      WorkflowClient workflows, TaskDirectory directory, TaskMetrics metrics, Redactor redactor) {}
+      WorkflowClient workflows, TaskDirectory directory, TaskMetrics metrics, Redactor redactor,
+      dev.troupe.runtime.guard.Quarantine quarantine) {}
 
   /** What the parts are built from. */
   public record Wiring(TroupeSettings settings, TroupeComponents components, AgentCatalog catalog,
@@ -122,10 +123,13 @@ public final class RuntimeGuardian {
         ? new ResultCache<>("tools", cacheSettings.ttl(), cacheSettings.maxEntries()) : null;
     system.getWhenTerminated().thenRun(bulkheads::shutdown);
 
+    // An entity whose journal cannot be read is shut off alone; the rest of the node serves.
+    dev.troupe.runtime.guard.Quarantine quarantine = new dev.troupe.runtime.guard.Quarantine(wiring.audit()::verify,
+        wiring.clock());
     AgentEntity.init(system, new AgentDependencies(wiring.catalog(), wiring.models().gateway(), wiring.tools(),
         wiring.agentExecutor(), topic, new TaskDelegator(taskClient, stepTimeout, wiring.agentExecutor()),
         agentSettings, stepTimeout, supervision, chain, wiring.clock(), budgets, redactor, localSteps, bulkheads,
-        toolBreakers, toolCache, EffectLedger.sharded(sharding, requestTimeout)));
+        toolBreakers, toolCache, EffectLedger.sharded(sharding, requestTimeout), quarantine));
     EffectLedgerEntity.init(system, chain, wiring.clock(), supervision);
 
     String workflowPrefix = WorkflowEntity.ENTITY_TYPE_KEY.name() + "|";
@@ -138,7 +142,7 @@ public final class RuntimeGuardian {
     TaskEntity.init(system, new TaskDependencies(settings.tasks(), supervision, registry,
         (agentId, step) -> sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(step),
         new ChildWorkflows(workflowClient, taskClient, stepTimeout), wiring.tools(), chain, wiring.clock(),
-        wiring.agentExecutor(), budgets, redactor));
+        wiring.agentExecutor(), budgets, redactor, quarantine));
     WorkflowEntity.init(system, chain, wiring.clock(), supervision);
     // Agents advertise once awake; remembered entities would wake them too, but only after a restart.
     for (String agentId : wiring.catalog().instanceIds()) {
@@ -165,7 +169,7 @@ public final class RuntimeGuardian {
       metrics.watchCache(toolCache);
     }
     directory.listen(metrics);
-    DirectoryFeed.follow(directory, wiring.audit().readJournal(), system);
-    return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor);
+    DirectoryFeed.follow(directory, wiring.audit().readJournal(), system, quarantine);
+    return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor, quarantine);
   }
 }

@@ -6,6 +6,7 @@ import dev.troupe.config.TroupeSettings;
 import dev.troupe.persistence.EmbeddedJournal;
 import dev.troupe.persistence.JournalAudit;
 import dev.troupe.runtime.agent.AgentCatalog;
+import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.audit.TaskTimeline;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.guard.Redactor;
@@ -54,6 +55,7 @@ public final class TroupeRuntime {
   private final ClusterSharding sharding;
   private final WorkflowClient workflows;
   private final TaskDirectory directory;
+  private final dev.troupe.runtime.guard.Quarantine quarantine;
   private final Redactor redactor;
   private final TaskMetrics metrics;
   private final dev.troupe.runtime.admission.TaskIntake intake;
@@ -71,6 +73,7 @@ public final class TroupeRuntime {
     this.directory = parts.directory();
     this.metrics = parts.metrics();
     this.redactor = parts.redactor();
+    this.quarantine = parts.quarantine();
     this.intake = new dev.troupe.runtime.admission.TaskIntake(tasks, directory, settings.http().admission());
   }
 
@@ -195,11 +198,15 @@ public final class TroupeRuntime {
         .whenCompleteAsync((list, error) -> {
           Set<String> advertised = list == null ? Set.of()
               : list.agents().stream().map(ad -> ad.agentId()).collect(Collectors.toSet());
-          if (advertised.containsAll(catalog.instanceIds())) {
+          // An agent whose journal cannot be read is quarantined: it must not keep the node from starting.
+          Set<String> waitedFor = catalog.instanceIds().stream()
+              .filter(id -> !quarantine.contains(AgentEntity.persistenceId(id))).collect(Collectors.toSet());
+          if (advertised.containsAll(waitedFor)) {
             ready.complete(this);
           } else if (System.nanoTime() > deadline) {
             Set<String> missing = new TreeSet<>(catalog.instanceIds());
             missing.removeAll(advertised);
+            missing.retainAll(waitedFor);
             ready.completeExceptionally(new IllegalStateException(
                 "these agents did not reach the marketplace in time: " + missing));
           } else {
@@ -207,6 +214,11 @@ public final class TroupeRuntime {
                 .execute(() -> pollAdvertised(system, deadline, executor, ready));
           }
         }, executor);
+  }
+
+  /** The entities on this node whose journal cannot be read, shut off while the rest serves. */
+  public dev.troupe.runtime.guard.Quarantine quarantine() {
+    return quarantine;
   }
 
   public TroupeSettings settings() {

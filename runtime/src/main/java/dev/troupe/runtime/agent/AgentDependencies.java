@@ -32,7 +32,8 @@ public record AgentDependencies(
     AgentBulkheads bulkheads,
     dev.troupe.runtime.guard.CircuitBreakers toolBreakers,
     dev.troupe.runtime.guard.ResultCache<com.fasterxml.jackson.databind.JsonNode> toolCache,
-    dev.troupe.runtime.effect.EffectLedger effects) {
+    dev.troupe.runtime.effect.EffectLedger effects,
+    dev.troupe.runtime.guard.Quarantine quarantine) {
 
   /** Every agent type's code on {@code executor} (no bulkheads). */
   public AgentDependencies(AgentCatalog catalog, ModelGateway models, ToolRegistry tools, Executor executor,
@@ -41,6 +42,7 @@ public record AgentDependencies(
       dev.troupe.runtime.guard.Redactor redactor, LocalSteps localSteps) {
     this(catalog, models, tools, executor, marketplace, delegator, settings, stepTimeout, supervision, chain, clock,
         budgets, redactor, localSteps, AgentBulkheads.shared(executor),
-        new dev.troupe.runtime.guard.CircuitBreakers(settings.toolBreaker()), null, null);
+        new dev.troupe.runtime.guard.CircuitBreakers(settings.toolBreaker()), null, null,
+        dev.troupe.runtime.guard.Quarantine.unwalked());
   }
 }

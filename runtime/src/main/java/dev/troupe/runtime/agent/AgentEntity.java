@@ -174,6 +174,11 @@ public final class AgentEntity
   private final List<Finished> flushing = new ArrayList<>();
 
 
+  /** The persistence id of agent {@code agentId}'s journal. */
+  public static String persistenceId(String agentId) {
+    return PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId).id();
+  }
+
   private AgentEntity(
       ActorContext<Command> context, TimerScheduler<Command> timers, String agentId, AgentDependencies deps) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
@@ -214,7 +219,12 @@ public final class AgentEntity
   @Override
   public SignalHandler<AgentState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          deps.quarantine().recovered(persistenceId().id());
+          onRecovered(state);
+        })
+        .onSignal(org.apache.pekko.persistence.typed.RecoveryFailed.class,
+            (state, failed) -> deps.quarantine().failed(persistenceId().id(), failed.getFailure()))
         .onSignal(PostStop.instance(), state -> withdraw("stopped"))
         .build();
   }

@@ -26,7 +26,8 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class DirectoryFeed {
   private DirectoryFeed() {}
 
-  public static UniqueKillSwitch follow(TaskDirectory directory, JdbcReadJournal journal, ActorSystem<?> system) {
+  public static UniqueKillSwitch follow(TaskDirectory directory, JdbcReadJournal journal, ActorSystem<?> system,
+      dev.troupe.runtime.guard.Quarantine quarantine) {
     String prefix = TaskEntity.ENTITY_TYPE_KEY.name() + "|";
     // The fold is inside the restarted part: whatever fails, the feed resumes from the last offset.
     // First what the journal holds now (the directory is current when that ends), then live.
@@ -44,6 +45,9 @@ public final class DirectoryFeed {
                 if (envelope.event() instanceof JournalEntry entry && envelope.persistenceId().startsWith(prefix)) {
                   directory.apply(envelope.persistenceId().substring(prefix.length()), entry,
                       ((Sequence) envelope.offset()).value());
+                } else if (envelope.event() instanceof dev.troupe.persistence.UnreadableEntry unreadable) {
+                  // Skipped, so the lists go on past it; its task is quarantined and named.
+                  quarantine.unreadable(envelope.persistenceId(), envelope.sequenceNr(), unreadable.reason());
                 }
                 return envelope;
               });

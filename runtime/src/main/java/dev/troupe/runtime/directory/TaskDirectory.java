@@ -152,6 +152,13 @@ public final class TaskDirectory {
     listeners.add(listener);
   }
 
+  /** Whether task {@code taskId} is one of {@code tenant}'s, as far as the journal has been folded. */
+  public boolean hasTask(String tenant, String taskId) {
+    Key key = taskKeys.get(taskId);
+    NavigableMap<Key, TaskSummary> tasks = tasksByTenant.get(tenant);
+    return key != null && tasks != null && tasks.containsKey(key);
+  }
+
   /** Approvals waiting for a human, in all tenants. */
   public int pendingApprovals() {
     return (int) approvalsByTenant.values().stream().flatMap(m -> m.values().stream())

@@ -21,4 +21,15 @@ public record TaskDependencies(
     Clock clock,
     Executor toolExecutor,
     dev.troupe.runtime.budget.Budgets budgets,
-    dev.troupe.runtime.guard.Redactor redactor) {}
+    dev.troupe.runtime.guard.Redactor redactor,
+    dev.troupe.runtime.guard.Quarantine quarantine) {
+
+  /** Without a node's quarantine (a task entity on its own, in tests). */
+  public TaskDependencies(TaskSettings settings, SupervisionSettings supervision,
+      ActorRef<MarketplaceRegistry.Command> registry, AgentGateway agents, ChildTasks children, ToolRegistry tools,
+      AuditChain chain, Clock clock, Executor toolExecutor, dev.troupe.runtime.budget.Budgets budgets,
+      dev.troupe.runtime.guard.Redactor redactor) {
+    this(settings, supervision, registry, agents, children, tools, chain, clock, toolExecutor, budgets, redactor,
+        dev.troupe.runtime.guard.Quarantine.unwalked());
+  }
+}

@@ -287,7 +287,14 @@ public final class TaskEntity
 
   @Override
   public SignalHandler<TaskState> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::resume).build();
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          deps.quarantine().recovered(persistenceId().id());
+          resume(state);
+        })
+        .onSignal(org.apache.pekko.persistence.typed.RecoveryFailed.class,
+            (state, failed) -> deps.quarantine().failed(persistenceId().id(), failed.getFailure()))
+        .build();
   }
 
   @Override
