@@ -10,6 +10,7 @@ import dev.troupe.runtime.agent.AgentEntity;
 import dev.troupe.runtime.agent.LocalSteps;
 import dev.troupe.runtime.budget.TaskBudgets;
 import dev.troupe.runtime.directory.DirectoryFeed;
+import dev.troupe.runtime.admission.TaskIntake;
 import dev.troupe.runtime.directory.TaskDirectory;
 import dev.troupe.runtime.effect.EffectLedger;
 import dev.troupe.runtime.effect.EffectLedgerEntity;
@@ -74,7 +75,7 @@ public final class RuntimeGuardian {
   /** What the guardian started; what {@link TroupeRuntime} serves. */
   public record Parts(ActorRef<MarketplaceRegistry.Command> registry, ClusterSharding sharding, TaskClient tasks,
       WorkflowClient workflows, TaskDirectory directory, TaskMetrics metrics, Redactor redactor,
-      dev.troupe.runtime.guard.Quarantine quarantine) {}
+      dev.troupe.runtime.guard.Quarantine quarantine, TaskIntake intake) {}
 
   /** What the parts are built from. */
   public record Wiring(TroupeSettings settings, TroupeComponents components, AgentCatalog catalog,
@@ -149,7 +150,10 @@ public final class RuntimeGuardian {
       sharding.entityRefFor(AgentEntity.ENTITY_TYPE_KEY, agentId).tell(AgentEntity.Wake.INSTANCE);
     }
 
-    TriggerRouter.init(system, wiring.audit().readJournal(), taskClient, workflowClient, chain, wiring.clock(),
+    // The read side first: admission counts from it, for clients' tasks and for triggered ones.
+    TaskDirectory directory = new TaskDirectory();
+    TaskIntake intake = new TaskIntake(taskClient, directory, settings.http().admission());
+    TriggerRouter.init(system, wiring.audit().readJournal(), taskClient, intake, workflowClient, chain, wiring.clock(),
         supervision, settings.tasks().maxTriggerDepth());
     localSteps.drainOnStop(system, agentSettings.drainTimeout());
 
@@ -160,7 +164,6 @@ public final class RuntimeGuardian {
     wiring.models().breakers().listen((model, from, to) -> health.tell(new ModelHealthJournal.Changed(model, from, to)));
     toolBreakers.listen((tool, from, to) -> health.tell(new ModelHealthJournal.Changed(tool, from, to, true)));
 
-    TaskDirectory directory = new TaskDirectory();
     TaskMetrics metrics = new TaskMetrics(directory);
     metrics.watch(wiring.models());
     metrics.watchTools(toolBreakers);
@@ -170,6 +173,7 @@ public final class RuntimeGuardian {
     }
     directory.listen(metrics);
     DirectoryFeed.follow(directory, wiring.audit().readJournal(), system, quarantine);
-    return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor, quarantine);
+    return new Parts(registry, sharding, taskClient, workflowClient, directory, metrics, redactor, quarantine,
+        intake);
   }
 }

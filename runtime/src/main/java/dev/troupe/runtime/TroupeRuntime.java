@@ -74,7 +74,7 @@ public final class TroupeRuntime {
     this.metrics = parts.metrics();
     this.redactor = parts.redactor();
     this.quarantine = parts.quarantine();
-    this.intake = new dev.troupe.runtime.admission.TaskIntake(tasks, directory, settings.http().admission());
+    this.intake = parts.intake();
   }
 
   /**

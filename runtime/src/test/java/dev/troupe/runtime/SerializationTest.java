@@ -99,6 +99,10 @@ class SerializationTest {
       new WorkflowEvent.WorkflowRolledBack(3, 2),
       new WorkflowEvent.TriggerOffsetAdvanced(1234),
       new WorkflowEvent.TriggerRefused("notify", "tsk_1", 9, "past troupe.tasks.max-trigger-depth (8)"),
+      new WorkflowEvent.TriggerDeferred("tsk_2", "notify", "tsk_1", "tenant acme has 2 tasks in flight",
+          new TaskRequest("acme", null, new PinnedWorkflow("notify", 1, WORKFLOW, "acme"), null, null, JSON, null, null,
+              null, Map.of("triggeredBy", "tsk_1"), "hash"), "trace"),
+      new WorkflowEvent.DeferredTriggerStarted("tsk_2"),
       new dev.troupe.runtime.effect.EffectEvent.EffectClaimed("t.main/tool-1", "billing.charge", "ab12", "billing-1", 1),
       new dev.troupe.runtime.effect.EffectEvent.EffectSettled("t.main/tool-1", "billing-1", 1, "ok", JSON,
           List.of("output: 1 email")),
@@ -330,7 +334,9 @@ class SerializationTest {
         new WorkflowEntity.NoSuchVersion("sample", 9, 1),
         new WorkflowEntity.Get(workflows.ref()),
         workflowState,
-        new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY));
+        new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY),
+        new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY)
+            .apply(entry(sample(WorkflowEvent.TriggerDeferred.class))));
     for (Object message : messages) {
       kit.serializationTestKit().verifySerialization(message, true);
     }

@@ -12,6 +12,7 @@ import dev.troupe.persistence.CanonicalJson;
 import dev.troupe.persistence.ChainHead;
 import dev.troupe.persistence.JournalEntry;
 import dev.troupe.persistence.TroupeSerializable;
+import dev.troupe.runtime.admission.TaskIntake;
 import dev.troupe.runtime.task.PinnedWorkflow;
 import dev.troupe.runtime.task.TaskClient;
 import dev.troupe.runtime.task.TaskEntity;
@@ -80,11 +81,54 @@ public final class TriggerRouter
   /** A trigger that would have gone too deep: journaled. */
   private record Refuse(String workflow, String sourceTaskId, int depth, String reason) implements Command {}
 
+  /** A trigger's task the intake did not admit yet: journaled, started later. */
+  private record Defer(WorkflowEvent.TriggerDeferred deferred) implements Command {}
+
+  /** A deferred task has started: journaled. */
+  private record Started(String taskId) implements Command {}
+
+  /** Try the deferred tasks again. */
+  private enum RetryDeferred implements Command { INSTANCE }
+
   /** The label a triggered task carries: how many triggers deep it is (a submitted task is 0). */
   public static final String DEPTH_LABEL = "triggerDepth";
 
-  /** Where the router has read to in the journal's global order, and its hash chain. */
-  public record Position(long offset, ChainHead chainHead) implements TroupeSerializable {}
+  /**
+   * Where the router has read to in the journal's global order, its hash chain, and the triggered
+   * tasks waiting for room in their tenant (by task id).
+   */
+  public record Position(long offset, ChainHead chainHead, Map<String, WorkflowEvent.TriggerDeferred> deferred)
+      implements TroupeSerializable {
+    public Position {
+      deferred = deferred == null ? Map.of() : Map.copyOf(deferred); // snapshots from before deferral have none
+    }
+
+    public Position(long offset, ChainHead chainHead) {
+      this(offset, chainHead, Map.of());
+    }
+
+    /** The position after {@code entry}. Pure: replay and the router use it. */
+    public Position apply(JournalEntry entry) {
+      ChainHead head = chainHead.after(entry.stamp());
+      if (entry.event() instanceof WorkflowEvent.TriggerOffsetAdvanced advanced) {
+        return new Position(advanced.offset(), head, deferred);
+      }
+      if (entry.event() instanceof WorkflowEvent.TriggerDeferred waiting) {
+        Map<String, WorkflowEvent.TriggerDeferred> more = new java.util.HashMap<>(deferred);
+        more.put(waiting.taskId(), waiting);
+        return new Position(offset, head, more);
+      }
+      if (entry.event() instanceof WorkflowEvent.DeferredTriggerStarted started) {
+        Map<String, WorkflowEvent.TriggerDeferred> fewer = new java.util.HashMap<>(deferred);
+        fewer.remove(started.taskId());
+        return new Position(offset, head, fewer);
+      }
+      return new Position(offset, head, deferred);
+    }
+  }
+
+  /** How often deferred triggers are tried again. */
+  static final Duration RETRY_DEFERRED_EVERY = Duration.ofSeconds(1);
 
   /** How often the position is journaled; events read again after a crash start nothing twice. */
   static final Duration SAVE_EVERY = Duration.ofSeconds(1);
@@ -94,26 +138,28 @@ public final class TriggerRouter
    * leaves), restarted with backoff when it fails; it resumes from its journaled offset.
    */
   public static void init(org.apache.pekko.actor.typed.ActorSystem<?> system, JdbcReadJournal journal,
-      TaskClient tasks, WorkflowClient workflows, AuditChain chain, Clock clock,
+      TaskClient tasks, TaskIntake intake, WorkflowClient workflows, AuditChain chain, Clock clock,
       SupervisionSettings supervision, int maxDepth) {
     ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(create(journal, tasks, workflows, chain, clock, maxDepth))
+        Behaviors.supervise(create(journal, tasks, intake, workflows, chain, clock, maxDepth))
             .onFailure(SupervisorStrategy.restartWithBackoff(supervision.minBackoff(),
                 supervision.maxBackoff(), supervision.randomFactor())),
         NAME));
   }
 
-  public static Behavior<Command> create(JdbcReadJournal journal, TaskClient tasks, WorkflowClient workflows,
-      AuditChain chain, Clock clock, int maxDepth) {
+  public static Behavior<Command> create(JdbcReadJournal journal, TaskClient tasks, TaskIntake intake,
+      WorkflowClient workflows, AuditChain chain, Clock clock, int maxDepth) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Save.INSTANCE, SAVE_EVERY);
-      return new TriggerRouter(context, journal, tasks, workflows, chain, clock, maxDepth);
+      timers.startTimerWithFixedDelay(RetryDeferred.INSTANCE, RETRY_DEFERRED_EVERY);
+      return new TriggerRouter(context, journal, tasks, intake, workflows, chain, clock, maxDepth);
     }));
   }
 
   private final ActorContext<Command> context;
   private final JdbcReadJournal journal;
   private final TaskClient tasks;
+  private final TaskIntake intake;
   private final WorkflowClient workflows;
   private final AuditChain chain;
   private final Clock clock;
@@ -122,8 +168,10 @@ public final class TriggerRouter
   private final org.apache.pekko.actor.typed.ActorRef<Command> self;
   private long handled;
   private UniqueKillSwitch running;
+  /** Deferred tasks being tried now (this incarnation): not tried twice at once. */
+  private final java.util.Set<String> trying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private TriggerRouter(ActorContext<Command> context, JdbcReadJournal journal, TaskClient tasks,
+  private TriggerRouter(ActorContext<Command> context, JdbcReadJournal journal, TaskClient tasks, TaskIntake intake,
       WorkflowClient workflows, AuditChain chain, Clock clock, int maxDepth) {
     super(PersistenceId.ofUniqueId(NAME));
     this.maxDepth = maxDepth;
@@ -131,6 +179,7 @@ public final class TriggerRouter
     this.context = context;
     this.journal = journal;
     this.tasks = tasks;
+    this.intake = intake;
     this.workflows = workflows;
     this.chain = chain;
     this.clock = clock;
@@ -148,9 +197,7 @@ public final class TriggerRouter
 
   @Override
   public EventHandler<Position, JournalEntry> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, entry) -> new Position(
-        entry.event() instanceof WorkflowEvent.TriggerOffsetAdvanced advanced ? advanced.offset() : state.offset(),
-        state.chainHead().after(entry.stamp())));
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(Position::apply);
   }
 
   @Override
@@ -160,6 +207,23 @@ public final class TriggerRouter
             .add(new AuditContext(clock.instant(), AuditActor.system("triggers"), null, refuse.sourceTaskId()),
                 new WorkflowEvent.TriggerRefused(refuse.workflow(), refuse.sourceTaskId(), refuse.depth(),
                     refuse.reason())).entries()))
+        .onCommand(Defer.class, (state, defer) -> state.deferred().containsKey(defer.deferred().taskId())
+            ? Effect().none()
+            : Effect().persist(chain.after(state.chainHead()).add(new AuditContext(clock.instant(),
+                AuditActor.system("triggers"), defer.deferred().traceId(), defer.deferred().sourceTaskId()),
+                defer.deferred()).entries()))
+        .onCommand(Started.class, (state, started) -> {
+          trying.remove(started.taskId());
+          return state.deferred().containsKey(started.taskId())
+              ? Effect().persist(chain.after(state.chainHead()).add(new AuditContext(clock.instant(),
+                  AuditActor.system("triggers"), null, null), new WorkflowEvent.DeferredTriggerStarted(started.taskId()))
+                  .entries())
+              : Effect().none();
+        })
+        .onCommand(RetryDeferred.class, (state, retry) -> {
+          state.deferred().values().forEach(this::retry);
+          return Effect().none();
+        })
         .onCommand(Handled.class, (state, done) -> {
           handled = Math.max(handled, done.offset());
           return Effect().none();
@@ -298,6 +362,32 @@ public final class TriggerRouter
     TaskRequest request = new TaskRequest(source.tenant(), null, pinned, null, null, input, null, null, null,
         Map.of("triggeredBy", source.taskId(), DEPTH_LABEL, String.valueOf(depth)), CanonicalJson.sha256(MAPPER,
             scope));
-    return tasks.submit(taskId, request, AuditActor.system("triggers"), source.traceId());
+    // Admitted like a client's task: the tenant's cap holds. One not admitted now waits, journaled,
+    // and the router reads on, so a tenant at its cap holds up nobody else's triggers.
+    return intake.submit(taskId, request, AuditActor.system("triggers"), source.traceId(), true)
+        .thenApply(outcome -> {
+          if (outcome instanceof TaskIntake.Answered answered) {
+            return answered.reply();
+          }
+          String reason = ((TaskIntake.Overloaded) outcome).reason();
+          self.tell(new Defer(new WorkflowEvent.TriggerDeferred(taskId, pinned.name(), source.taskId(), reason,
+              request, source.traceId())));
+          return new TaskEntity.Refused("deferred: " + reason);
+        });
+  }
+
+  /** Tries to start a deferred task again; runs off the actor (its futures), reporting back by message. */
+  private void retry(WorkflowEvent.TriggerDeferred waiting) {
+    if (!trying.add(waiting.taskId())) {
+      return;
+    }
+    intake.submit(waiting.taskId(), waiting.request(), AuditActor.system("triggers"), waiting.traceId(), true)
+        .whenComplete((outcome, error) -> {
+          if (outcome instanceof TaskIntake.Answered) {
+            self.tell(new Started(waiting.taskId()));
+          } else {
+            trying.remove(waiting.taskId()); // still no room (or no answer): the next round tries again
+          }
+        });
   }
 }

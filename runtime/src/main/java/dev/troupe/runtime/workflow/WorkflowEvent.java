@@ -18,4 +18,15 @@ public sealed interface WorkflowEvent extends DomainEvent {
    * have been {@code depth} triggers deep, past {@code troupe.tasks.max-trigger-depth}.
    */
   record TriggerRefused(String workflow, String sourceTaskId, int depth, String reason) implements WorkflowEvent {}
+
+  /**
+   * A trigger's task {@code taskId} could not start yet: its tenant was at its in-flight cap (or the
+   * node's journal was behind), {@code reason}. The router starts it as soon as there is room;
+   * meanwhile it reads on, so one tenant at its cap never holds up another's triggers.
+   */
+  record TriggerDeferred(String taskId, String workflow, String sourceTaskId, String reason,
+      dev.troupe.runtime.task.TaskRequest request, String traceId) implements WorkflowEvent {}
+
+  /** A deferred trigger's task {@code taskId} has started (or existed already). */
+  record DeferredTriggerStarted(String taskId) implements WorkflowEvent {}
 }
