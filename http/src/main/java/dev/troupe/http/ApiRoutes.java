@@ -119,7 +119,18 @@ public final class ApiRoutes extends AllDirectives {
   }
 
   private Route runtimeReady(Function<dev.troupe.runtime.TroupeRuntime, Route> inner) {
-    return node.runtime().filter(r -> node.ready()).map(inner)
+    return node.runtime().filter(r -> node.serving())
+        .<Route>map(runtime -> extractMethod(method -> {
+          // While the journal cannot write (a full disk), a write fails at once instead of waiting
+          // for its timeout; reads go on.
+          var failure = runtime.journalHealth().failure();
+          if (failure.isPresent() && !method.equals(org.apache.pekko.http.javadsl.model.HttpMethods.GET)) {
+            return complete(Problems.response(StatusCodes.SERVICE_UNAVAILABLE, failure.get()
+                    + "; nothing was journaled, retry later", null)
+                .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(5L)));
+          }
+          return inner.apply(runtime);
+        }))
         .orElseGet(() -> complete(Problems.response(StatusCodes.SERVICE_UNAVAILABLE,
                 "the node is starting or stopping; retry shortly", null)
             .addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L))));

@@ -25,12 +25,17 @@ public final class NodeState {
   }
 
   /**
-   * Started, not stopping, and its task lists have folded the journal as it was at start: before
+   * Serving: started, not stopping, and its task lists have folded the journal as it was at start: before
    * that, lists and admission counts would be partial (a restarted node would show finished tasks
    * as running and refuse or admit on a wrong count), so neither is served.
    */
-  public boolean ready() {
+  public boolean serving() {
     TroupeRuntime started = runtime.get();
     return started != null && !stopping && started.directory().isCurrent();
+  }
+
+  /** Serving, and its journal can write: what {@code /health/ready} says. */
+  public boolean ready() {
+    return serving() && runtime.get().journalHealth().writable();
   }
 }

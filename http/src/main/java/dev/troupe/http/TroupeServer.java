@@ -39,7 +39,15 @@ public final class TroupeServer {
     }
     TroupeNode node = TroupeNode.start(config, settings, keys, components);
     try {
-      node.started().toCompletableFuture().join();
+      node.started().toCompletableFuture().join()
+          // The journal's database closed itself (a full disk): this process cannot write again.
+          // It says so on /health/ready for a few seconds, then exits 75 for its supervisor to
+          // restart it once there is room.
+          .journalHealth().onLost(() -> {
+            System.err.println("Troupe stops: the journal cannot write again in this process; exit 75 (restart it)");
+            java.util.concurrent.CompletableFuture.delayedExecutor(JOURNAL_LOST_EXIT_AFTER.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> System.exit(EXIT_JOURNAL_LOST));
+          });
     } catch (CompletionException e) {
       // A registration the runtime refuses (an agent's tier no model serves, an ungranted tool, a
       // tier naming a model the code did not register) is a configuration error: exit 2, like a bad setting.
@@ -56,6 +64,10 @@ public final class TroupeServer {
       System.exit(misconfigured != null ? 2 : 1);
     }
   }
+
+  /** The exit code when the journal is lost for this process (EX_TEMPFAIL: try again later). */
+  static final int EXIT_JOURNAL_LOST = 75;
+  static final java.time.Duration JOURNAL_LOST_EXIT_AFTER = java.time.Duration.ofSeconds(5);
 
   private static String describe(Throwable error) {
     StringBuilder text = new StringBuilder(String.valueOf(error.getMessage()));

@@ -304,4 +304,77 @@ class ServerJarIT {
     }
     throw new AssertionError(taskId + " never reached " + status + ": " + task + "; last answer: " + last);
   }
+
+  private static HttpResponse<String> submit(int port, String key, String text) throws Exception {
+    return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/tasks"))
+        .timeout(Duration.ofSeconds(20))
+        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"capability\": \"text.summarize\", \"input\": {\"text\": \"" + text + "\"}}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Runs a command and answers its exit code. */
+  private static int run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getInputStream().readAllBytes();
+    return process.waitFor(20, TimeUnit.SECONDS) ? process.exitValue() : -1;
+  }
+
+  @Test
+  void aFullDiskMakesTheNodeUnreadyWritesFailAtOnceAndTheNodeExits75AndComesBackWithEverything() throws Exception {
+    Path disk = work.resolve("small-disk");
+    Files.createDirectories(disk);
+    // A real full disk: a small tmpfs (root may mount one; the CI runs as root).
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        run("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", disk.toString()) == 0, "cannot mount a tmpfs here");
+    try {
+      Path data = disk.resolve("data");
+      Server first = start(data, Map.of());
+      awaitReady(first, Duration.ofSeconds(20));
+      String key = Files.readString(data.resolve("admin.key")).strip();
+      HttpResponse<String> before = submit(first.port(), key, "Written before the disk filled.");
+      assertEquals(202, before.statusCode(), before.body());
+      String taskId = ApiJson.MAPPER.readTree(before.body()).get("taskId").asText();
+      awaitStatus(first.port(), taskId, key, "COMPLETED");
+
+      Path filler = disk.resolve("filler");
+      try (var out = Files.newOutputStream(filler)) {
+        byte[] block = new byte[1 << 20];
+        while (true) {
+          out.write(block);
+        }
+      } catch (IOException full) {
+        // the disk is full
+      }
+      // The probe finds out within a second or two: not ready, and a write fails at once.
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      int ready = 200;
+      while (ready == 200 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        ready = get(first.port(), "/health/ready", null).statusCode();
+      }
+      assertEquals(503, ready, "not ready while the journal cannot write");
+      long started = System.nanoTime();
+      HttpResponse<String> refused = submit(first.port(), key, "Written while the disk is full.");
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertEquals(503, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("the journal"), refused.body());
+      assertTrue(tookMillis < 2_000, "refused at once, not after the request timeout: " + tookMillis + " ms");
+      // H2 closed its database after the failed write: the process exits 75 for its supervisor.
+      assertTrue(first.process().waitFor(30, TimeUnit.SECONDS), "the node exits");
+      assertEquals(75, first.process().exitValue(), first.stderr());
+
+      // Room again: a restart serves, with everything it had accepted.
+      Files.delete(filler);
+      Server second = start(data, Map.of());
+      awaitReady(second, Duration.ofSeconds(20));
+      assertEquals("COMPLETED", awaitStatus(second.port(), taskId, key, "COMPLETED").get("status").asText());
+      HttpResponse<String> after = submit(second.port(), key, "Written after the disk had room again.");
+      assertEquals(202, after.statusCode(), after.body());
+    } finally {
+      stopAll();
+      run("umount", "-l", disk.toString());
+    }
+  }
 }

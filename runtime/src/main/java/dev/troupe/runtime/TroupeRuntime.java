@@ -56,6 +56,7 @@ public final class TroupeRuntime {
   private final WorkflowClient workflows;
   private final TaskDirectory directory;
   private final dev.troupe.runtime.guard.Quarantine quarantine;
+  private final dev.troupe.runtime.guard.JournalHealth journalHealth;
   private final Redactor redactor;
   private final TaskMetrics metrics;
   private final dev.troupe.runtime.admission.TaskIntake intake;
@@ -74,6 +75,9 @@ public final class TroupeRuntime {
     this.metrics = parts.metrics();
     this.redactor = parts.redactor();
     this.quarantine = parts.quarantine();
+    var probe = new dev.troupe.persistence.JournalProbe(settings.dataDir());
+    this.journalHealth = new dev.troupe.runtime.guard.JournalHealth(probe::write,
+        dev.troupe.persistence.JournalProbe::isFatal, dev.troupe.persistence.JournalProbe::describe);
     this.intake = parts.intake();
   }
 
@@ -137,7 +141,19 @@ public final class TroupeRuntime {
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo))
-        .thenCompose(runtime -> runtime.awaitCurrentDirectory(blockingIo));
+        .thenCompose(runtime -> runtime.awaitCurrentDirectory(blockingIo))
+        .thenApply(runtime -> {
+          runtime.journalHealth.start(system, JOURNAL_PROBE_EVERY, blockingIo);
+          return runtime;
+        });
+  }
+
+  /** How often the journal's ability to write is probed. */
+  static final Duration JOURNAL_PROBE_EVERY = Duration.ofSeconds(1);
+
+  /** Whether the journal can write now (probed): a full disk makes the node unready and writes fail fast. */
+  public dev.troupe.runtime.guard.JournalHealth journalHealth() {
+    return journalHealth;
   }
 
   /**
