@@ -5,7 +5,7 @@ import java.time.Duration;
 /** {@code troupe.http}: where the API listens and how much it accepts. */
 public record HttpSettings(
     String host, int port, long maxBodyBytes, Duration requestTimeout, Duration shutdownDeadline,
-    Duration sseHeartbeat, Admission admission, Tls tls, boolean metricsRequireKey) {
+    Duration sseHeartbeat, Admission admission, Tls tls, boolean metricsRequireKey, Duration headerReadTimeout) {
 
   /**
    * When {@code POST /v1/tasks} answers 429 at once instead of taking the task: too many
@@ -46,7 +46,8 @@ public record HttpSettings(
             http.positiveDuration("admission.max-journal-wait"),
             http.intInRange("admission.requests-per-second-per-key", 1, 10_000_000)),
         tls(http.child("tls")),
-        http.bool("metrics-require-key"));
+        http.bool("metrics-require-key"),
+        http.positiveDuration("header-read-timeout"));
   }
 
   private static Tls tls(ConfigReader tls) {
@@ -71,6 +72,6 @@ public record HttpSettings(
   /** The same settings on another port; tests bind to an ephemeral port this way. */
   public HttpSettings withPort(int newPort) {
     return new HttpSettings(host, newPort, maxBodyBytes, requestTimeout, shutdownDeadline, sseHeartbeat, admission,
-        tls, metricsRequireKey);
+        tls, metricsRequireKey, headerReadTimeout);
   }
 }

@@ -8,14 +8,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.apache.pekko.http.javadsl.ConnectionContext;
-import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 
 /** The server's TLS context, from the configured key store (TLS 1.2 and 1.3, the JDK's defaults). */
 final class HttpsContext {
   private HttpsContext() {}
 
-  static HttpsConnectionContext of(HttpSettings.Tls tls) {
+  static SSLContext of(HttpSettings.Tls tls) {
     char[] password = tls.keyStorePassword().toCharArray();
     try (InputStream in = Files.newInputStream(tls.keyStore())) {
       KeyStore store = KeyStore.getInstance(tls.keyStoreType());
@@ -24,7 +22,7 @@ final class HttpsContext {
       keys.init(store, password);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys.getKeyManagers(), null, null);
-      return ConnectionContext.httpsServer(context);
+      return context;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("troupe.http.tls: cannot use the key store " + tls.keyStore() + ": "
           + e.getMessage(), e);

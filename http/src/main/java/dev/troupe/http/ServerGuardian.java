@@ -4,9 +4,12 @@ import dev.troupe.config.TroupeSettings;
 import dev.troupe.http.auth.ApiKeys;
 import dev.troupe.http.auth.KeyFeed;
 import dev.troupe.http.auth.KeyRing;
+import dev.troupe.http.server.HttpListener;
 import dev.troupe.runtime.TroupeRuntime;
 import dev.troupe.sdk.TroupeComponents;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.Behavior;
@@ -14,8 +17,6 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * The node's guardian: binds HTTP first (so liveness answers while the node starts), then
@@ -24,7 +25,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
   interface Command {}
 
-  private record Bound(ServerBinding binding) implements Command {}
+  private record Bound(HttpListener binding) implements Command {}
 
   private record Started(TroupeRuntime runtime) implements Command {}
 
@@ -33,7 +34,7 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
   private record KeysLoaded(TroupeRuntime runtime) implements Command {}
 
   /** What the node's starter waits on: the binding, then the started runtime. */
-  record Startup(CompletableFuture<ServerBinding> bound, CompletableFuture<TroupeRuntime> started) {
+  record Startup(CompletableFuture<HttpListener> bound, CompletableFuture<TroupeRuntime> started) {
     static Startup create() {
       return new Startup(new CompletableFuture<>(), new CompletableFuture<>());
     }
@@ -70,16 +71,25 @@ final class ServerGuardian extends AbstractBehavior<ServerGuardian.Command> {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
     ApiRoutes routes = new ApiRoutes(node, keys, settings.http(), system.executionContext());
-    var server = Http.get(system).newServerAt(settings.http().host(), settings.http().port());
+    Optional<SSLContext> tls = Optional.empty();
     if (settings.http().tls().enabled()) {
       try {
-        server = server.enableHttps(HttpsContext.of(settings.http().tls()));
+        tls = Optional.of(HttpsContext.of(settings.http().tls()));
       } catch (IllegalStateException e) {
         context.getSelf().tell(new Failed(e.getMessage(), e));
         return;
       }
     }
-    context.pipeToSelf(server.bind(routes.routes()),
+    var handler = routes.routes().handler(system);
+    var options = new HttpListener.Options(settings.http().host(), settings.http().port(),
+        settings.http().headerReadTimeout(), tls);
+    context.pipeToSelf(HttpListener.bind(system, options, request -> {
+      try {
+        return handler.apply(request);
+      } catch (Exception e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }),
         (bound, error) -> error == null
             ? new Bound(bound)
             : new Failed("cannot listen on " + settings.http().host() + ":" + settings.http().port(), error));

@@ -9,12 +9,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +47,8 @@ class TlsIT {
         "troupe.auth.admin-key = \"" + KEY + "\"",
         "troupe.http.tls.enabled = on",
         "troupe.http.tls.key-store = \"" + keyStore.toString().replace("\\", "/") + "\"",
-        "troupe.http.tls.key-store-password = \"" + PASSWORD + "\""));
+        "troupe.http.tls.key-store-password = \"" + PASSWORD + "\"",
+        "troupe.http.header-read-timeout = 1s"));
   }
 
   @AfterAll
@@ -55,7 +58,7 @@ class TlsIT {
     }
   }
 
-  private static HttpClient trustingOurCertificate() throws Exception {
+  private static SSLContext trusting() throws Exception {
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(keyStore)) {
       trusted.load(in, PASSWORD.toCharArray());
@@ -64,7 +67,11 @@ class TlsIT {
     trust.init(trusted);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, trust.getTrustManagers(), null);
-    return HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5)).build();
+    return context;
+  }
+
+  private static HttpClient trustingOurCertificate() throws Exception {
+    return HttpClient.newBuilder().sslContext(trusting()).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   @Test
@@ -76,5 +83,34 @@ class TlsIT {
     assertEquals(200, agents.statusCode(), agents.body());
     assertTrue(agents.body().contains("summarizer-1"));
     assertThrows(java.io.IOException.class, () -> server.get("/v1/agents", KEY), "plain HTTP is not served");
+  }
+
+  @Test
+  void aHeadTrickledInOverTlsIsAnswered408() throws Exception {
+    int port = server.uri("/").getPort();
+    try (SSLSocket socket = (SSLSocket) trusting().getSocketFactory().createSocket("127.0.0.1", port)) {
+      socket.setSoTimeout(8_000);
+      socket.startHandshake();
+      var out = socket.getOutputStream();
+      long started = System.nanoTime();
+      out.write("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          for (int i = 0; i < 20; i++) {
+            Thread.sleep(300);
+            out.write(("X-Slow-" + i + ": 1\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+          }
+        } catch (Exception closed) {
+          // the server closed the connection
+        }
+      });
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertTrue(answer.startsWith("HTTP/1.1 408 Request Timeout"), answer);
+      assertTrue(answer.contains("application/problem+json"), answer);
+      assertTrue(tookMs < 5_000, "closed near the 1 s limit: " + tookMs + " ms");
+    }
   }
 }
