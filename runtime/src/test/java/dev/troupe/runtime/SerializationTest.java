@@ -336,7 +336,9 @@ class SerializationTest {
         workflowState,
         new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY),
         new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY)
-            .apply(entry(sample(WorkflowEvent.TriggerDeferred.class))));
+            .apply(entry(sample(WorkflowEvent.TriggerDeferred.class))),
+        new dev.troupe.runtime.workflow.TriggerRouter.Position(1234, ChainHead.EMPTY)
+            .apply(entry(sample(WorkflowEvent.TriggerRefused.class))));
     for (Object message : messages) {
       kit.serializationTestKit().verifySerialization(message, true);
     }

@@ -89,6 +89,32 @@ class TriggerLimitsIT {
   }
 
   @Test
+  void twoRegistrationsAtOnceCannotCloseACycleBetweenThem() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      String yin = "yin-" + round;
+      String yang = "yang-" + round;
+      register(after(yin, null));
+      register(after(yang, null));
+      // Each alone is fine; together they would start each other forever.
+      var first = node.runtime.workflows().register(after(yin, yang), ADMIN).toCompletableFuture();
+      var second = node.runtime.workflows().register(after(yang, yin), ADMIN).toCompletableFuture();
+      int registered = 0;
+      int refused = 0;
+      for (var registration : List.of(first, second)) {
+        try {
+          registration.get(10, TimeUnit.SECONDS);
+          registered++;
+        } catch (ExecutionException e) {
+          assertInstanceOf(WorkflowClient.InvalidWorkflowException.class, e.getCause());
+          refused++;
+        }
+      }
+      assertEquals(1, registered, "round " + round + ": exactly one of the two is registered");
+      assertEquals(1, refused, "round " + round);
+    }
+  }
+
+  @Test
   void aChainOfTriggersStopsAtTheMaximumDepthAndTheRouterJournalsWhy() throws Exception {
     register(after("chain-0", null));
     register(after("chain-1", "chain-0"));

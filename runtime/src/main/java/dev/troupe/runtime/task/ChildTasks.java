@@ -13,6 +13,12 @@ public interface ChildTasks {
   CompletionStage<TaskEntity.Result> run(String childTaskId, String workflow, JsonNode input, String tenant,
       String parentTaskId, String traceId);
 
+  /**
+   * Tells {@code parentTaskId} that its child {@code childTaskId} has been accepted. A parent that
+   * has ended meanwhile (its cancel reached the child before the child existed) stops it.
+   */
+  default void started(String parentTaskId, String childTaskId) {}
+
   /** Cancels a child because its parent stopped (cancelled, or past its deadline). */
   default void cancel(String childTaskId, String reason, dev.troupe.persistence.AuditActor by) {}
 }

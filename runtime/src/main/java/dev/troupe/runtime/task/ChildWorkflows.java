@@ -27,6 +27,11 @@ public final class ChildWorkflows implements ChildTasks {
   }
 
   @Override
+  public void started(String parentTaskId, String childTaskId) {
+    tasks.childStarted(parentTaskId, null, childTaskId);
+  }
+
+  @Override
   public void cancel(String childTaskId, String reason, AuditActor by) {
     tasks.cancel(childTaskId, reason, by); // the child answers AlreadyFinished if it has ended
   }

@@ -313,6 +313,8 @@ public final class TaskEntity
             .thenReply(get.replyTo(), s -> new ApprovalNotFound(get.approvalId())))
         .onCommand(ReserveBudget.class, (state, reserve) -> Effect().reply(reserve.replyTo(),
             Budgets.Decision.refused("no task " + taskId)))
+        // A child naming a parent that does not exist: nothing to keep in memory.
+        .onCommand(ChildStarted.class, (state, started) -> Effect().none().thenRun(s -> passivate()).thenNoReply())
         .onAnyCommand(command -> Effect().noReply());
     builder.forState(TaskState::isFinished)
         .onCommand(Submit.class, this::onRepeatSubmit)
@@ -358,7 +360,9 @@ public final class TaskEntity
         .onCommand(ChildDue.class, this::onChildDue)
         .onCommand(ChildFinished.class, this::onChildFinished)
         .onCommand(RetryDue.class, this::onRetryDue)
-        .onCommand(ChildStarted.class, (state, started) -> state.children().contains(started.childTaskId())
+        // A child says it started (stepId null) or a delegating agent names it; known ones change nothing.
+        .onCommand(ChildStarted.class, (state, started) -> started.stepId() == null
+                || state.childTaskIds().contains(started.childTaskId())
             ? Effect().noReply()
             : persist(state, ORCHESTRATOR, new TaskEvent.ChildTaskStarted(started.stepId(), started.childTaskId()))
                 .thenNoReply())
@@ -382,7 +386,12 @@ public final class TaskEntity
           workflow.definition()));
     }
     return journaling.planAndPersist()
-        .thenRun(this::scheduleDeadline)
+        .thenRun(s -> {
+          scheduleDeadline(s);
+          if (s.parentTaskId() != null) {
+            deps.children().started(s.parentTaskId(), taskId);
+          }
+        })
         .thenReply(submit.replyTo(), s -> new Accepted(taskId, s.traceId(), TaskStatus.ACCEPTED, true));
   }
 

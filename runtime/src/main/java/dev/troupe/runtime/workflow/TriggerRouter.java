@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -94,36 +95,59 @@ public final class TriggerRouter
   public static final String DEPTH_LABEL = "triggerDepth";
 
   /**
-   * Where the router has read to in the journal's global order, its hash chain, and the triggered
-   * tasks waiting for room in their tenant (by task id).
+   * Where the router has read to in the journal's global order, its hash chain, the triggered
+   * tasks waiting for room in their tenant (by task id), and the triggers it refused lately.
+   *
+   * <p>A refusal is journaled while the events after the saved offset are handled, so a crash
+   * reads those events again and would refuse them again. Refusals are kept (by workflow and
+   * source task) over two saves: one recorded before a save belongs to an event the next save
+   * covers, so after that it cannot be read again.
    */
-  public record Position(long offset, ChainHead chainHead, Map<String, WorkflowEvent.TriggerDeferred> deferred)
-      implements TroupeSerializable {
+  public record Position(long offset, ChainHead chainHead, Map<String, WorkflowEvent.TriggerDeferred> deferred,
+      Set<String> refusedSinceSave, Set<String> refusedBeforeSave) implements TroupeSerializable {
     public Position {
-      deferred = deferred == null ? Map.of() : Map.copyOf(deferred); // snapshots from before deferral have none
+      // snapshots from before deferral (or refusal memory) have none
+      deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+      refusedSinceSave = refusedSinceSave == null ? Set.of() : Set.copyOf(refusedSinceSave);
+      refusedBeforeSave = refusedBeforeSave == null ? Set.of() : Set.copyOf(refusedBeforeSave);
     }
 
     public Position(long offset, ChainHead chainHead) {
-      this(offset, chainHead, Map.of());
+      this(offset, chainHead, Map.of(), Set.of(), Set.of());
+    }
+
+    static String refusalKey(String workflow, String sourceTaskId) {
+      return workflow + "|" + sourceTaskId;
+    }
+
+    /** Whether {@code workflow}'s trigger on {@code sourceTaskId} was refused and journaled already. */
+    public boolean refused(String workflow, String sourceTaskId) {
+      String key = refusalKey(workflow, sourceTaskId);
+      return refusedSinceSave.contains(key) || refusedBeforeSave.contains(key);
     }
 
     /** The position after {@code entry}. Pure: replay and the router use it. */
     public Position apply(JournalEntry entry) {
       ChainHead head = chainHead.after(entry.stamp());
       if (entry.event() instanceof WorkflowEvent.TriggerOffsetAdvanced advanced) {
-        return new Position(advanced.offset(), head, deferred);
+        return new Position(advanced.offset(), head, deferred, Set.of(), refusedSinceSave);
+      }
+      if (entry.event() instanceof WorkflowEvent.TriggerRefused refusal) {
+        Set<String> more = new java.util.HashSet<>(refusedSinceSave);
+        more.add(refusalKey(refusal.workflow(), refusal.sourceTaskId()));
+        return new Position(offset, head, deferred, more, refusedBeforeSave);
       }
       if (entry.event() instanceof WorkflowEvent.TriggerDeferred waiting) {
         Map<String, WorkflowEvent.TriggerDeferred> more = new java.util.HashMap<>(deferred);
         more.put(waiting.taskId(), waiting);
-        return new Position(offset, head, more);
+        return new Position(offset, head, more, refusedSinceSave, refusedBeforeSave);
       }
       if (entry.event() instanceof WorkflowEvent.DeferredTriggerStarted started) {
         Map<String, WorkflowEvent.TriggerDeferred> fewer = new java.util.HashMap<>(deferred);
         fewer.remove(started.taskId());
-        return new Position(offset, head, fewer);
+        return new Position(offset, head, fewer, refusedSinceSave, refusedBeforeSave);
       }
-      return new Position(offset, head, deferred);
+      return new Position(offset, head, deferred, refusedSinceSave, refusedBeforeSave);
     }
   }
 
@@ -203,10 +227,12 @@ public final class TriggerRouter
   @Override
   public CommandHandler<Command, JournalEntry, Position> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
-        .onCommand(Refuse.class, (state, refuse) -> Effect().persist(chain.after(state.chainHead())
-            .add(new AuditContext(clock.instant(), AuditActor.system("triggers"), null, refuse.sourceTaskId()),
-                new WorkflowEvent.TriggerRefused(refuse.workflow(), refuse.sourceTaskId(), refuse.depth(),
-                    refuse.reason())).entries()))
+        .onCommand(Refuse.class, (state, refuse) -> state.refused(refuse.workflow(), refuse.sourceTaskId())
+            ? Effect().none()
+            : Effect().persist(chain.after(state.chainHead())
+                .add(new AuditContext(clock.instant(), AuditActor.system("triggers"), null, refuse.sourceTaskId()),
+                    new WorkflowEvent.TriggerRefused(refuse.workflow(), refuse.sourceTaskId(), refuse.depth(),
+                        refuse.reason())).entries()))
         .onCommand(Defer.class, (state, defer) -> state.deferred().containsKey(defer.deferred().taskId())
             ? Effect().none()
             : Effect().persist(chain.after(state.chainHead()).add(new AuditContext(clock.instant(),

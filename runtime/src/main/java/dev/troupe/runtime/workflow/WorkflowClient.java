@@ -32,6 +32,7 @@ public final class WorkflowClient {
    * finished tasks. A registration or rollback through this client drops the copy at once; one
    * made on another node shows here within that time.
    */
+  private CompletableFuture<Void> changes = CompletableFuture.completedFuture(null);
   private volatile CachedKeys cached;
   static final Duration NAMES_FRESH_FOR = Duration.ofSeconds(5);
 
@@ -75,10 +76,10 @@ public final class WorkflowClient {
     if (!problems.isEmpty()) {
       return CompletableFuture.failedFuture(new InvalidWorkflowException(problems));
     }
-    return noCycle(key, definition).thenCompose(ok -> PlainFutures.of(sharding
+    return oneAtATime(() -> noCycle(key, definition).thenCompose(ok -> PlainFutures.of(sharding
             .entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, key.entityId())
             .<WorkflowEntity.Registered>ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout)))
-        .whenComplete((registered, error) -> cached = null);
+        .whenComplete((registered, error) -> cached = null));
   }
 
   public CompletionStage<WorkflowState> get(WorkflowKey key) {
@@ -106,14 +107,14 @@ public final class WorkflowClient {
 
   public CompletionStage<WorkflowEntity.RollbackReply> rollback(WorkflowKey key, int toVersion, AuditActor by) {
     // The version rolled back to is checked like a new one: it must not close a cycle of triggers.
-    CompletionStage<Void> noCycle = get(key).thenCompose(state -> state.version(toVersion)
-        .filter(definition -> definition.trigger() != null)
-        .map(definition -> noCycle(key, definition))
-        .orElse(CompletableFuture.completedFuture(null)));
-    return noCycle.thenCompose(ok -> PlainFutures.of(sharding
+    return oneAtATime(() -> get(key).thenCompose(state -> state.version(toVersion)
+            .filter(definition -> definition.trigger() != null)
+            .map(definition -> noCycle(key, definition))
+            .orElse(CompletableFuture.completedFuture(null)))
+        .thenCompose(ok -> PlainFutures.of(sharding
             .entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, key.entityId())
             .<WorkflowEntity.RollbackReply>ask(replyTo -> new WorkflowEntity.Rollback(toVersion, by, replyTo), timeout)))
-        .whenComplete((rolledBack, error) -> cached = null);
+        .whenComplete((rolledBack, error) -> cached = null));
   }
 
   /** The definition a new task of shared workflow {@code name} runs: {@code version}, or the current one. */
@@ -186,6 +187,17 @@ public final class WorkflowClient {
       }
     }
     return List.copyOf(byName.values());
+  }
+
+  /**
+   * Runs registrations and rollbacks one after another: each checks for a cycle of triggers
+   * against what is registered, so two at once could each pass and together close one. On one node
+   * this makes the check exact; across nodes the trigger depth limit still stops a cycle.
+   */
+  private synchronized <T> CompletionStage<T> oneAtATime(java.util.function.Supplier<CompletionStage<T>> change) {
+    CompletableFuture<T> result = changes.thenCompose(previous -> change.get()).toCompletableFuture();
+    changes = result.<Void>handle((ok, error) -> null);
+    return result;
   }
 
   /**

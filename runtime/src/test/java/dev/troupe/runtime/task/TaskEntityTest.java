@@ -117,6 +117,8 @@ class TaskEntityTest {
   private TestProbe<ClusterSharding.ShardCommand> shard;
   private ActorRef<MarketplaceRegistry.Command> registry;
   private String taskId;
+  /** What the task asked of its child tasks and its parent. */
+  private final List<String> childCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @AfterAll
   static void shutdown() {
@@ -152,8 +154,24 @@ class TaskEntityTest {
 
   private org.apache.pekko.actor.typed.Behavior<TaskEntity.Command> behavior(TaskSettings settings) {
     AgentGateway agents = (agentId, step) -> (agentId.equals("summarizer-1") ? agentA : agentB).ref().tell(step);
-    ChildTasks noChildren = (id, workflow, input, tenant, parent, trace) ->
-        java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no child tasks here"));
+    ChildTasks noChildren = new ChildTasks() {
+      @Override
+      public java.util.concurrent.CompletionStage<TaskEntity.Result> run(String id, String workflow, JsonNode input,
+          String tenant, String parentTaskId, String trace) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            new UnsupportedOperationException("no child tasks here"));
+      }
+
+      @Override
+      public void started(String parentTaskId, String childTaskId) {
+        childCalls.add("started " + childTaskId + " of " + parentTaskId);
+      }
+
+      @Override
+      public void cancel(String childTaskId, String reason, AuditActor by) {
+        childCalls.add("cancel " + childTaskId + ": " + reason);
+      }
+    };
     TaskDependencies deps = new TaskDependencies(settings, SUPERVISION, registry, agents, noChildren,
         tools, new AuditChain(HASHER), Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool(), parent,
         dev.troupe.runtime.guard.Redactor.NONE);
@@ -900,5 +918,23 @@ class TaskEntityTest {
     List<String> types = journalTypes();
     assertEquals("ApprovedActionRan", types.get(types.size() - 1), types.toString());
     assertEquals(Map.of(pending.approvalId(), 1), Map.copyOf(billed));
+  }
+
+  @Test
+  void aChildTellsItsParentItStartedAndAParentThatHasEndedStopsIt() {
+    var child = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(child, budgeted(null, null, "tsk_parent"));
+    assertEquals(List.of("started " + taskId + " of tsk_parent"), childCalls);
+
+    // The parent: cancelled before its workflow subtask's Submit reached the child (the cascade's
+    // cancel found no task then); when that child reports it started, the parent stops it.
+    childCalls.clear();
+    taskId = "tsk_" + UUID.randomUUID().toString().replace("-", "");
+    var parentTask = entity(settings(Duration.ofSeconds(5), 3, Duration.ofMillis(20)));
+    submit(parentTask, request("text.summarize", "h-parent"));
+    parentTask.<TaskEntity.CancelReply>runCommand(r -> new TaskEntity.Cancel("stop", ALICE, r));
+    parentTask.runCommand(new TaskEntity.ChildStarted(null, "tsk_late_child"));
+    assertEquals(List.of("cancel tsk_late_child: the parent task " + taskId + " had already ended CANCELLED"),
+        childCalls);
   }
 }
