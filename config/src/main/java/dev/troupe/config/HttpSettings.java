@@ -47,7 +47,15 @@ public record HttpSettings(
             http.intInRange("admission.requests-per-second-per-key", 1, 10_000_000)),
         tls(http.child("tls")),
         http.bool("metrics-require-key"),
-        http.positiveDuration("header-read-timeout"));
+        headerReadTimeout(http));
+  }
+
+  private static Duration headerReadTimeout(ConfigReader http) {
+    Duration timeout = http.positiveDuration("header-read-timeout");
+    if (timeout.compareTo(Duration.ofHours(1)) > 0) {
+      throw new SettingsException(http.key("header-read-timeout"), "must be at most 1h, was " + timeout);
+    }
+    return timeout;
   }
 
   private static Tls tls(ConfigReader tls) {

@@ -113,4 +113,26 @@ class TlsIT {
       assertTrue(tookMs < 5_000, "closed near the 1 s limit: " + tookMs + " ms");
     }
   }
+
+  @Test
+  void aHandshakeThatNeverFinishesIsCutOffAtTheLimit() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.uri("/").getPort())) {
+      socket.setSoTimeout(8_000);
+      long started = System.nanoTime();
+      socket.getOutputStream().write(0x16); // the first byte of a ClientHello, and then nothing
+      socket.getOutputStream().flush();
+      int read;
+      try {
+        read = socket.getInputStream().read();
+        while (read != -1) {
+          read = socket.getInputStream().read(); // TLS may say why before it closes
+        }
+      } catch (java.net.SocketException reset) {
+        read = -1;
+      }
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertEquals(-1, read);
+      assertTrue(tookMs < 5_000, "closed near the 1 s limit, not the idle timeout: " + tookMs + " ms");
+    }
+  }
 }

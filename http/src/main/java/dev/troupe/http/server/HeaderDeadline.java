@@ -20,9 +20,11 @@ import org.apache.pekko.util.ByteString;
  * restarts with every byte, its request timeout starts after the headers). When the head is late
  * the connection is closed, with a 408 if nothing was answered on it yet ({@link HeaderWatch}).
  *
- * <p>It also lingers, as Pekko HTTP's own server does: when the parser stops reading (the answer
- * says {@code Connection: close}), the client's remaining bytes are read and dropped until the
- * answer is out or {@code linger} passes, so the socket is not reset under an unsent answer.
+ * <p>The first head's deadline runs from the moment the connection opens, so a slow TLS
+ * handshake or a client that sends nothing is cut off too. When a later head is late while an
+ * answer may still be going out, the parser is told its input ended instead: the server finishes
+ * that answer and then closes. After a 408 the client's bytes are drained for {@code linger}
+ * (Pekko HTTP's linger timeout) so the answer is not lost to a reset.
  */
 public final class HeaderDeadline extends GraphStage<BidiShape<TLSProtocol.SslTlsOutbound,
     TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsInbound>> {
@@ -38,6 +40,7 @@ public final class HeaderDeadline extends GraphStage<BidiShape<TLSProtocol.SslTl
   private final Duration headTimeout;
   private final Duration linger;
 
+  /** {@code linger} null: drain until the client closes (an infinite linger timeout). */
   public HeaderDeadline(Duration headTimeout, Duration linger) {
     this.headTimeout = headTimeout;
     this.linger = linger;
@@ -65,23 +68,33 @@ public final class HeaderDeadline extends GraphStage<BidiShape<TLSProtocol.SslTl
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
     return new TimerGraphStageLogic(shape) {
       private final HeaderWatch watch = new HeaderWatch();
-      private boolean lingering;
+      /** The client's bytes are read and dropped: the head was late and the parser has had its end. */
+      private boolean dropping;
+
+      @Override
+      public void preStart() {
+        clock(watch.opened());
+      }
+
+      private void clock(HeaderWatch.Clock clock) {
+        switch (clock) {
+          case START -> scheduleOnce(HEAD_TIMER, headTimeout);
+          case STOP -> cancelTimer(HEAD_TIMER);
+          case KEEP -> { }
+        }
+      }
 
       {
         setHandler(fromClient, new AbstractInHandler() {
           @Override
           public void onPush() {
             TLSProtocol.SslTlsInbound element = grab(fromClient);
-            if (lingering) {
+            if (dropping) {
               pull(fromClient);
               return;
             }
             if (element instanceof TLSProtocol.SessionBytes bytes) {
-              switch (watch.received(bytes.bytes())) {
-                case START -> scheduleOnce(HEAD_TIMER, headTimeout);
-                case STOP -> cancelTimer(HEAD_TIMER);
-                case KEEP -> { }
-              }
+              clock(watch.received(bytes.bytes()));
             }
             push(toServer, element);
           }
@@ -103,20 +116,17 @@ public final class HeaderDeadline extends GraphStage<BidiShape<TLSProtocol.SslTl
         setHandler(toServer, new AbstractOutHandler() {
           @Override
           public void onPull() {
-            pull(fromClient);
+            if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) {
+              pull(fromClient);
+            }
           }
 
           @Override
           public void onDownstreamFinish(Throwable cause) {
+            // Pekko's server layer has lingered already (its own delayed cancellation).
             cancelTimer(HEAD_TIMER);
-            if (isClosed(toClient) || isClosed(fromServer)) {
+            if (!dropping && !isClosed(fromClient)) {
               cancel(fromClient, cause);
-              return;
-            }
-            lingering = true;
-            scheduleOnce(LINGER_TIMER, linger);
-            if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) {
-              pull(fromClient);
             }
           }
         });
@@ -135,7 +145,7 @@ public final class HeaderDeadline extends GraphStage<BidiShape<TLSProtocol.SslTl
             if (!isClosed(toClient)) {
               complete(toClient);
             }
-            if (lingering && !isClosed(fromClient)) {
+            if (dropping && !isClosed(fromClient)) {
               cancel(fromClient);
             }
           }
@@ -170,25 +180,49 @@ public final class HeaderDeadline extends GraphStage<BidiShape<TLSProtocol.SslTl
           }
           return;
         }
-        // The head is late: answer 408 if the client has had no answer on this connection yet (a
-        // later request may be behind an answer still being written), then close both ways.
-        if (!watch.answered() && !isClosed(toClient)) {
-          emit(toClient, new TLSProtocol.SendBytes(requestTimeout(headTimeout)), () -> complete(toClient));
-        } else if (!isClosed(toClient)) {
-          complete(toClient);
+        if (!watch.receivedAny()) {
+          // Nothing arrived (or a TLS handshake never finished, which no close below TLS would
+          // end): the connection is torn down.
+          failStage(new java.util.concurrent.TimeoutException("no request within " + headTimeout.toMillis() + " ms"));
+          return;
         }
-        if (!isClosed(fromServer)) {
-          cancel(fromServer);
+        if (!watch.answered()) {
+          // Part of a head came and nothing was answered on this connection: 408, then close.
+          if (!isClosed(toClient)) {
+            emit(toClient, new TLSProtocol.SendBytes(requestTimeout(headTimeout)), () -> complete(toClient));
+          }
+          if (!isClosed(fromServer)) {
+            cancel(fromServer);
+          }
+          if (!isClosed(toServer)) {
+            complete(toServer);
+          }
+          drop(true);
+          return;
         }
+        // An answer may still be going out (a long or streamed one, behind which the late head was
+        // pipelined): the parser gets the end of its input, so the server finishes what it is
+        // writing and then closes; the client's further bytes are dropped.
         if (!isClosed(toServer)) {
           complete(toServer);
         }
-        lingering = true;
-        scheduleOnce(LINGER_TIMER, linger);
+        drop(false);
+      }
+
+      private void drop(boolean linger) {
+        dropping = true;
+        if (linger && linger().isPresent()) {
+          scheduleOnce(LINGER_TIMER, linger().get());
+        }
         if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) {
           pull(fromClient);
         }
       }
     };
+  }
+
+  /** How long the client's bytes are drained after the 408, so the answer is not reset; none if infinite. */
+  private java.util.Optional<Duration> linger() {
+    return java.util.Optional.ofNullable(linger);
   }
 }

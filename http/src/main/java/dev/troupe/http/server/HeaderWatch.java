@@ -6,7 +6,9 @@ import org.apache.pekko.util.ByteString;
  * Where a connection is in reading a request's head, from the bytes that pass in and out of it:
  * the decision behind {@link HeaderDeadline}, kept free of streams so it can be tested byte by byte.
  *
- * <p>A head starts with the first byte that arrives while the connection waits for a request,
+ * <p>The first head's clock starts when the connection opens, so a TLS handshake and a client
+ * that sends nothing are timed too. A later head starts with the first byte that arrives while
+ * the connection waits for a request,
  * and ends at the empty line after the headers (CRLF CRLF, or bare LFs, which HTTP parsers
  * accept). Bytes after that are the body, or requests pipelined behind it; they are not timed.
  * The connection waits for a request again once an answer starts going out, other than an
@@ -21,16 +23,23 @@ public final class HeaderWatch {
 
   private static final ByteString INTERIM = ByteString.fromString("HTTP/1.1 100");
 
-  private Phase phase = Phase.WAITING;
+  private Phase phase = Phase.HEAD;
   private boolean headHasContent;
   private boolean lineEnded;
   private boolean answered;
+  private boolean received;
+
+  /** The connection opened: its first head's clock starts now. */
+  public Clock opened() {
+    return Clock.START;
+  }
 
   /** Bytes from the client. */
   public Clock received(ByteString bytes) {
     if (bytes.isEmpty() || phase == Phase.AFTER_HEAD) {
       return Clock.KEEP;
     }
+    received = true;
     boolean started = false;
     if (phase == Phase.WAITING) {
       phase = Phase.HEAD;
@@ -72,5 +81,10 @@ public final class HeaderWatch {
   /** Whether anything was sent on this connection yet: a 408 may only go out before the first answer. */
   public boolean answered() {
     return answered;
+  }
+
+  /** Whether the client sent anything at all: one that sent nothing is closed without an answer. */
+  public boolean receivedAny() {
+    return received;
   }
 }

@@ -55,6 +55,7 @@ public final class HttpListener {
   private final Set<Live> live = ConcurrentHashMap.newKeySet();
   private final LoggingAdapter log;
   private volatile boolean terminating;
+  private CompletableFuture<Done> unbound;
 
   private HttpListener(Tcp.ServerBinding binding, LoggingAdapter log) {
     this.binding = binding;
@@ -100,16 +101,26 @@ public final class HttpListener {
   /** Registers unbind and termination with the node's coordinated shutdown, as Pekko's binding does. */
   public void addToCoordinatedShutdown(Duration deadline, ActorSystem<?> system) {
     var shutdown = CoordinatedShutdown.get(system);
-    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "troupe-http-unbind",
-        () -> binding.unbind().thenApply(unit -> Done.getInstance()));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "troupe-http-unbind", this::unbind);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "troupe-http-terminate",
         () -> terminate(deadline));
+  }
+
+  /**
+   * Stops accepting; once only, since a Tcp binding's second unbind is never answered (and would
+   * hold up the shutdown phase that asked for it until its timeout).
+   */
+  public synchronized CompletionStage<Done> unbind() {
+    if (unbound == null) {
+      unbound = binding.unbind().thenApply(unit -> Done.getInstance()).toCompletableFuture();
+    }
+    return unbound;
   }
 
   /** Stops accepting, drains open connections for up to {@code deadline}, then aborts the rest. */
   public CompletionStage<Done> terminate(Duration deadline) {
     terminating = true;
-    return binding.unbind().thenCompose(unbound -> {
+    return unbind().thenCompose(unbound -> {
       live.forEach(Live::closeIfIdle);
       CompletableFuture<?>[] open = live.stream().map(c -> c.done).toArray(CompletableFuture[]::new);
       return CompletableFuture.allOf(open)
@@ -127,7 +138,7 @@ public final class HttpListener {
       Options options, Function<HttpRequest, CompletionStage<HttpResponse>> handler, Materializer materializer) {
     try {
       return serve(connection, settings, options, handler, materializer);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException e) { // serve has forgotten the connection
       log.error(e, "cannot serve the connection from {}", connection.remoteAddress());
       return CompletableFuture.completedFuture(Done.getInstance());
     }
@@ -136,24 +147,40 @@ public final class HttpListener {
   private CompletionStage<Done> serve(Tcp.IncomingConnection connection, ServerSettings settings, Options options,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, Materializer materializer) {
     Live conn = new Live();
-    live.add(conn);
+    // The answers pass a switch that ends the connection gracefully: completing them lets Pekko
+    // write every answer already past it, then close. A strict answer counts as finished once past
+    // it (a streamed one when its body has been handed on), so an idle connection is never closed
+    // under an answer.
     Flow<org.apache.pekko.http.scaladsl.model.HttpRequest, org.apache.pekko.http.scaladsl.model.HttpResponse,
-        NotUsed> app = Flow.<org.apache.pekko.http.scaladsl.model.HttpRequest>create()
-        .mapAsync(settings.pipeliningLimit(), request -> conn.answer(request, handler));
+        UniqueKillSwitch> app = Flow.<org.apache.pekko.http.scaladsl.model.HttpRequest>create()
+        .mapAsync(settings.pipeliningLimit(), request -> conn.answer(request, handler))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .map(response -> {
+          if (response.entity().isStrict()) {
+            conn.finished();
+          }
+          return response;
+        });
     BidiFlow<org.apache.pekko.http.scaladsl.model.HttpResponse, TLSProtocol.SslTlsOutbound,
         TLSProtocol.SslTlsInbound, org.apache.pekko.http.scaladsl.model.HttpRequest, NotUsed> http =
         ((org.apache.pekko.http.scaladsl.HttpExt) org.apache.pekko.http.scaladsl.Http.get(materializer.system()))
             .serverLayer(settings, Option.apply(connection.remoteAddress()), log, options.tls().isPresent())
             .asJava();
     var lingerTimeout = settings.getTimeouts().lingerTimeout();
-    Duration linger = Duration.ofNanos(lingerTimeout.isFinite() ? lingerTimeout.toNanos() : Long.MAX_VALUE);
+    Duration linger = lingerTimeout.isFinite() ? Duration.ofNanos(lingerTimeout.toNanos()) : null;
     var stack = http
         .atop(BidiFlow.fromGraph(new HeaderDeadline(options.headerReadTimeout(), linger)))
         .atop(tls(options.tls()))
         .atop(BidiFlow.fromGraph(KillSwitches.<ByteString, ByteString>singleBidi()), Keep.right());
-    Pair<UniqueKillSwitch, CompletionStage<Done>> running = connection.handleWith(
-        app.joinMat(stack, Keep.right()).watchTermination(Keep.both()), materializer);
-    conn.started(running.first());
+    live.add(conn);
+    Pair<Pair<UniqueKillSwitch, UniqueKillSwitch>, CompletionStage<Done>> running;
+    try {
+      running = connection.handleWith(app.joinMat(stack, Keep.both()).watchTermination(Keep.both()), materializer);
+    } catch (RuntimeException e) {
+      live.remove(conn);
+      throw e;
+    }
+    conn.started(running.first().first(), running.first().second());
     running.second().whenComplete((done, error) -> {
       live.remove(conn);
       conn.done.complete(Done.getInstance());
@@ -182,18 +209,21 @@ public final class HttpListener {
     }, TLSClosing.eagerClose());
   }
 
-  /** One open connection: its requests in flight and the switch that ends it. */
+  /** One open connection: its requests in flight and the switches that end it. */
   private final class Live {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CompletableFuture<Done> done = new CompletableFuture<>();
-    private volatile UniqueKillSwitch switchOff;
+    private volatile UniqueKillSwitch answers;
+    private volatile UniqueKillSwitch socket;
 
-    void started(UniqueKillSwitch killSwitch) {
-      this.switchOff = killSwitch;
+    void started(UniqueKillSwitch answersSwitch, UniqueKillSwitch socketSwitch) {
+      this.answers = answersSwitch;
+      this.socket = socketSwitch;
     }
 
     CompletionStage<org.apache.pekko.http.scaladsl.model.HttpResponse> answer(HttpRequest request,
         Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+      inFlight.incrementAndGet(); // before the check: a stop that starts now waits for this answer
       if (terminating) {
         return CompletableFuture.completedFuture(scala(closing(HttpResponse.create()
             .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
@@ -203,7 +233,6 @@ public final class HttpListener {
                 "{\"type\":\"urn:troupe:problem:service-unavailable\",\"title\":\"Service Unavailable\","
                     + "\"status\":503,\"detail\":\"the server is stopping\"}")))));
       }
-      inFlight.incrementAndGet();
       CompletionStage<HttpResponse> answered;
       try {
         answered = handler.apply(request);
@@ -223,12 +252,11 @@ public final class HttpListener {
       });
     }
 
-    /** Counts the answer as finished when its body has been handed on, however long it streams. */
+    /** A streamed answer counts as finished when its body has been handed on, however long it streams. */
     private HttpResponse watched(HttpResponse response) {
       ResponseEntity entity = response.entity();
       if (entity.isStrict()) {
-        finished();
-        return response;
+        return response; // counted once past the answers' switch
       }
       var watch = Flow.<ByteString>create().watchTermination((mat, ended) -> {
         ended.whenComplete((ok, error) -> finished());
@@ -245,23 +273,25 @@ public final class HttpListener {
       return response.withEntity(HttpEntities.createChunked(entity.getContentType(), data));
     }
 
-    // An answer finished while stopping said Connection: close, so Pekko closes the connection once
-    // it is written; killing it here could cut the answer short.
-    private void finished() {
-      inFlight.decrementAndGet();
+    /** An answer is out of our hands; a stopping server closes the connection once none is left. */
+    void finished() {
+      if (inFlight.decrementAndGet() == 0 && terminating) {
+        closeIfIdle();
+      }
     }
 
+    /** Ends the answers if none is in flight: Pekko writes what it has, then closes the connection. */
     void closeIfIdle() {
-      UniqueKillSwitch killSwitch = switchOff;
-      if (inFlight.get() == 0 && killSwitch != null) {
-        killSwitch.shutdown();
+      UniqueKillSwitch switchOff = answers;
+      if (inFlight.get() == 0 && switchOff != null) {
+        switchOff.shutdown();
       }
     }
 
     void abort(Duration deadline) {
-      UniqueKillSwitch killSwitch = switchOff;
-      if (killSwitch != null) {
-        killSwitch.abort(new IllegalStateException("the server stopped; requests still open after " + deadline));
+      UniqueKillSwitch switchOff = socket;
+      if (switchOff != null) {
+        switchOff.abort(new IllegalStateException("the server stopped; requests still open after " + deadline));
       }
     }
   }

@@ -799,6 +799,9 @@ public final class TaskEntity
       return;
     }
     scheduleDeadline(state);
+    if (state.parentTaskId() != null) {
+      deps.children().started(state.parentTaskId(), taskId); // again: the first word may have been lost
+    }
     state.approvals().stream().filter(a -> a.status().isOpen()).forEach(this::scheduleExpiry);
     for (StepState step : state.steps()) {
       Optional<Approval> approvedAction = state.approvedActionOf(step);

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -99,21 +98,22 @@ public final class TriggerRouter
    * tasks waiting for room in their tenant (by task id), and the triggers it refused lately.
    *
    * <p>A refusal is journaled while the events after the saved offset are handled, so a crash
-   * reads those events again and would refuse them again. Refusals are kept (by workflow and
-   * source task) over two saves: one recorded before a save belongs to an event the next save
-   * covers, so after that it cannot be read again.
+   * reads those events again and would refuse them again. The last {@link #REFUSALS_KEPT}
+   * refusals (by workflow and source task) are remembered and not journaled twice: far more than
+   * the second or so of events a crash can make the router read again.
    */
   public record Position(long offset, ChainHead chainHead, Map<String, WorkflowEvent.TriggerDeferred> deferred,
-      Set<String> refusedSinceSave, Set<String> refusedBeforeSave) implements TroupeSerializable {
+      List<String> recentRefusals) implements TroupeSerializable {
+    static final int REFUSALS_KEPT = 1000;
+
     public Position {
       // snapshots from before deferral (or refusal memory) have none
       deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
-      refusedSinceSave = refusedSinceSave == null ? Set.of() : Set.copyOf(refusedSinceSave);
-      refusedBeforeSave = refusedBeforeSave == null ? Set.of() : Set.copyOf(refusedBeforeSave);
+      recentRefusals = recentRefusals == null ? List.of() : List.copyOf(recentRefusals);
     }
 
     public Position(long offset, ChainHead chainHead) {
-      this(offset, chainHead, Map.of(), Set.of(), Set.of());
+      this(offset, chainHead, Map.of(), List.of());
     }
 
     static String refusalKey(String workflow, String sourceTaskId) {
@@ -122,32 +122,34 @@ public final class TriggerRouter
 
     /** Whether {@code workflow}'s trigger on {@code sourceTaskId} was refused and journaled already. */
     public boolean refused(String workflow, String sourceTaskId) {
-      String key = refusalKey(workflow, sourceTaskId);
-      return refusedSinceSave.contains(key) || refusedBeforeSave.contains(key);
+      return recentRefusals.contains(refusalKey(workflow, sourceTaskId));
     }
 
     /** The position after {@code entry}. Pure: replay and the router use it. */
     public Position apply(JournalEntry entry) {
       ChainHead head = chainHead.after(entry.stamp());
       if (entry.event() instanceof WorkflowEvent.TriggerOffsetAdvanced advanced) {
-        return new Position(advanced.offset(), head, deferred, Set.of(), refusedSinceSave);
+        return new Position(advanced.offset(), head, deferred, recentRefusals);
       }
       if (entry.event() instanceof WorkflowEvent.TriggerRefused refusal) {
-        Set<String> more = new java.util.HashSet<>(refusedSinceSave);
+        List<String> more = new ArrayList<>(recentRefusals);
         more.add(refusalKey(refusal.workflow(), refusal.sourceTaskId()));
-        return new Position(offset, head, deferred, more, refusedBeforeSave);
+        if (more.size() > REFUSALS_KEPT) {
+          more.subList(0, more.size() - REFUSALS_KEPT).clear();
+        }
+        return new Position(offset, head, deferred, more);
       }
       if (entry.event() instanceof WorkflowEvent.TriggerDeferred waiting) {
         Map<String, WorkflowEvent.TriggerDeferred> more = new java.util.HashMap<>(deferred);
         more.put(waiting.taskId(), waiting);
-        return new Position(offset, head, more, refusedSinceSave, refusedBeforeSave);
+        return new Position(offset, head, more, recentRefusals);
       }
       if (entry.event() instanceof WorkflowEvent.DeferredTriggerStarted started) {
         Map<String, WorkflowEvent.TriggerDeferred> fewer = new java.util.HashMap<>(deferred);
         fewer.remove(started.taskId());
-        return new Position(offset, head, fewer, refusedSinceSave, refusedBeforeSave);
+        return new Position(offset, head, fewer, recentRefusals);
       }
-      return new Position(offset, head, deferred, refusedSinceSave, refusedBeforeSave);
+      return new Position(offset, head, deferred, recentRefusals);
     }
   }
 

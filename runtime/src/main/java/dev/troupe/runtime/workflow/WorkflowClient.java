@@ -76,6 +76,12 @@ public final class WorkflowClient {
     if (!problems.isEmpty()) {
       return CompletableFuture.failedFuture(new InvalidWorkflowException(problems));
     }
+    if (definition.trigger() == null) {
+      // Without a trigger it adds no edge to the graph, so it cannot close a cycle: no need to wait.
+      return PlainFutures.of(sharding.entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, key.entityId())
+              .<WorkflowEntity.Registered>ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout))
+          .whenComplete((registered, error) -> cached = null);
+    }
     return oneAtATime(() -> noCycle(key, definition).thenCompose(ok -> PlainFutures.of(sharding
             .entityRefFor(WorkflowEntity.ENTITY_TYPE_KEY, key.entityId())
             .<WorkflowEntity.Registered>ask(replyTo -> new WorkflowEntity.Register(definition, by, replyTo), timeout)))
@@ -195,8 +201,26 @@ public final class WorkflowClient {
    * this makes the check exact; across nodes the trigger depth limit still stops a cycle.
    */
   private synchronized <T> CompletionStage<T> oneAtATime(java.util.function.Supplier<CompletionStage<T>> change) {
-    CompletableFuture<T> result = changes.thenCompose(previous -> change.get()).toCompletableFuture();
-    changes = result.<Void>handle((ok, error) -> null);
+    long limitMs = timeout.multipliedBy(3).toMillis();
+    // The caller waits a bounded time; a change whose caller gave up while it queued is not run.
+    CompletableFuture<T> result = new CompletableFuture<T>()
+        .orTimeout(limitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    changes = changes.thenCompose(previous -> {
+      if (result.isDone()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      // Bounded too, so one change that never answers cannot hold up every later one.
+      return change.get().toCompletableFuture()
+          .orTimeout(limitMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .<Void>handle((value, error) -> {
+            if (error != null) {
+              result.completeExceptionally(error);
+            } else {
+              result.complete(value);
+            }
+            return null;
+          });
+    });
     return result;
   }
 

@@ -26,18 +26,23 @@ class TriggerPositionTest {
   }
 
   @Test
-  void aRefusalIsRememberedUntilASaveAfterTheOneThatCoversItsEvent() {
+  void aRefusalIsRememberedAcrossSavesAndTheOldestAreForgottenPastTheLimit() {
     apply(new WorkflowEvent.TriggerRefused("chain-3", "tsk_2", 3, "too deep"));
     assertTrue(position.refused("chain-3", "tsk_2"));
     assertFalse(position.refused("chain-3", "tsk_other"));
     assertFalse(position.refused("chain-4", "tsk_2"));
 
-    // The refusal was journaled before the source event's offset was: this save may not cover it.
+    // Saves do not forget it: whether a save covered its source event depends on timing.
     apply(new WorkflowEvent.TriggerOffsetAdvanced(10));
-    assertTrue(position.refused("chain-3", "tsk_2"), "a crash now reads the source event again");
-    assertEquals(10, position.offset());
-
     apply(new WorkflowEvent.TriggerOffsetAdvanced(20));
-    assertFalse(position.refused("chain-3", "tsk_2"), "the event is behind the saved offset: forgotten");
+    assertTrue(position.refused("chain-3", "tsk_2"));
+    assertEquals(20, position.offset());
+
+    for (int i = 0; i < TriggerRouter.Position.REFUSALS_KEPT; i++) {
+      apply(new WorkflowEvent.TriggerRefused("chain-3", "tsk_later_" + i, 3, "too deep"));
+    }
+    assertFalse(position.refused("chain-3", "tsk_2"), "the oldest is forgotten past the limit");
+    assertTrue(position.refused("chain-3", "tsk_later_0"));
+    assertEquals(TriggerRouter.Position.REFUSALS_KEPT, position.recentRefusals().size());
   }
 }
