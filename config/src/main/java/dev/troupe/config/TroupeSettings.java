@@ -20,7 +20,8 @@ public record TroupeSettings(
     JournalSettings journal,
     RedactionSettings redaction,
     ModelSettings models,
-    CacheSettings cache) {
+    CacheSettings cache,
+    AuditSettings audit) {
 
   public static final String ROOT = "troupe";
 
@@ -36,8 +37,9 @@ public record TroupeSettings(
    */
   public static TroupeSettings create(Config root, java.util.function.Function<String, String> environment) {
     ConfigReader troupe = ConfigReader.at(root, ROOT);
+    Path dataDir = dataDir(troupe);
     return new TroupeSettings(
-        dataDir(troupe),
+        dataDir,
         HttpSettings.create(troupe.child("http")),
         AuthSettings.create(troupe.child("auth")),
         TaskSettings.create(troupe.child("tasks")),
@@ -46,7 +48,8 @@ public record TroupeSettings(
         JournalSettings.create(troupe.child("journal")),
         RedactionSettings.create(troupe.child("redaction")),
         ModelSettings.create(troupe.child("models"), environment),
-        CacheSettings.create(troupe.child("cache")));
+        CacheSettings.create(troupe.child("cache")),
+        AuditSettings.create(troupe.child("audit"), dataDir));
   }
 
   /**
@@ -84,7 +87,8 @@ public record TroupeSettings(
 
   /** The same settings with other HTTP settings (tests bind to an ephemeral port this way). */
   public TroupeSettings withHttp(HttpSettings newHttp) {
-    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction, models, cache);
+    return new TroupeSettings(dataDir, newHttp, auth, tasks, agents, supervision, journal, redaction, models, cache,
+        audit);
   }
 
   private static Path dataDir(ConfigReader troupe) {

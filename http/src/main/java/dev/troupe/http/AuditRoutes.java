@@ -63,7 +63,8 @@ final class AuditRoutes extends AllDirectives {
               taskId -> get(() -> verify(principal, taskId))),
           path("export", () -> get(() -> parameterOptional("since", since -> parameterOptional("until", until ->
               export(principal, since, until))))),
-          path("quarantine", () -> get(() -> quarantine(principal))));
+          path("quarantine", () -> get(() -> quarantine(principal))),
+          path("checkpoint", () -> concat(get(() -> checkpoint(principal)), post(() -> writeCheckpoint(principal)))));
     });
   }
 
@@ -147,6 +148,50 @@ final class AuditRoutes extends AllDirectives {
    * The entities whose journal cannot be read, quarantined on this node: the caller's tenant's
    * tasks (and their effect ledgers), and for the operator everything (agents, workflows).
    */
+  /** Checkpoints cover every tenant's entities: the node's own tenant (auditor or admin) reads them. */
+  private Optional<Route> notTheOperatorsTenant(Principal principal) {
+    return Principal.OPERATOR_TENANT.equals(principal.tenant()) ? Optional.empty()
+        : Optional.of(complete(Problems.response(StatusCodes.FORBIDDEN, "checkpoints cover every tenant: only an"
+            + " auditor or admin of tenant " + Principal.OPERATOR_TENANT + " may use them", "/v1/audit/checkpoint")));
+  }
+
+  private Route checkpoint(Principal principal) {
+    return notTheOperatorsTenant(principal).orElseGet(() -> completeWithFuture(runtime.checkpoints().verifyLatest()
+        .thenApply(report -> {
+          if (report.isEmpty()) {
+            return Problems.response(StatusCodes.NOT_FOUND, "no checkpoint has been written yet (the node writes one"
+                + " every troupe.audit.checkpoint-every and when it stops; POST writes one now)", "/v1/audit/checkpoint");
+          }
+          Map<String, Object> body = new java.util.LinkedHashMap<>();
+          body.put("ok", report.get().ok());
+          body.put("checkpointAt", report.get().checkpointAt() == null ? null : report.get().checkpointAt().toString());
+          body.put("entities", report.get().entities());
+          body.put("problems", report.get().problems());
+          body.put("publicKey", report.get().publicKey());
+          return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+              ApiJson.write(body)));
+        }).exceptionally(TaskRoutes::unavailable)));
+  }
+
+  private Route writeCheckpoint(Principal principal) {
+    if (!principal.isOperator()) {
+      return complete(Problems.response(StatusCodes.FORBIDDEN, "writing a checkpoint needs the admin role in tenant "
+          + Principal.OPERATOR_TENANT, "/v1/audit/checkpoint"));
+    }
+    return completeWithFuture(runtime.checkpoints().write()
+        .thenApply(written -> HttpResponse.create().withStatus(StatusCodes.CREATED)
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(Map.of(
+                "checkpointAt", written.at().toString(), "entities", written.heads().size())))))
+        .exceptionally(error -> {
+          Throwable cause = error.getCause() != null ? error.getCause() : error;
+          if (cause instanceof dev.troupe.runtime.guard.AuditCheckpointer.CheckpointRefused refused) {
+            return Problems.response(StatusCodes.CONFLICT, "not signed: " + refused.getMessage()
+                + " (GET /v1/audit/checkpoint lists them)", "/v1/audit/checkpoint");
+          }
+          return TaskRoutes.unavailable(error);
+        }));
+  }
+
   private Route quarantine(Principal principal) {
     List<Map<String, Object>> items = new java.util.ArrayList<>();
     for (var entry : runtime.quarantine().entries()) {

@@ -179,8 +179,9 @@ class StreamAndAuditIT {
     assertEquals("", server.get("/v1/audit/export?since=2099-01-01T00:00:00Z", AUDITOR).body());
     assertEquals(400, server.get("/v1/audit/export?since=yesterday", AUDITOR).statusCode());
 
-    // An exported line carries what a verifier needs: the stamp and the event as stored.
-    AuditHasher hasher = new AuditHasher(JournalAudit.journalMapper(server.node.system()));
+    // An exported line carries what a verifier that holds the chain key needs: the stamp and the event as stored.
+    AuditHasher hasher = new AuditHasher(JournalAudit.journalMapper(server.node.system()),
+        dev.troupe.persistence.AuditKeys.load(dataDir.resolve("audit-chain.keys")));
     JsonNode first = lines.stream().filter(l -> l.get("persistenceId").asText().equals("Task|" + taskId))
         .findFirst().orElseThrow();
     dev.troupe.persistence.JournalEntry entry = JournalAudit.journalMapper(server.node.system()).treeToValue(

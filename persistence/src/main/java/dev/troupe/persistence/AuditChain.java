@@ -31,9 +31,8 @@ public final class AuditChain {
 
     public Batch add(AuditContext context, DomainEvent event) {
       AuditStamp unhashed = new AuditStamp(head.seq() + 1, context.at(), context.actor(),
-          context.traceId(), context.taskId(), head.hash(), null);
-      AuditStamp stamp = new AuditStamp(unhashed.seq(), unhashed.at(), unhashed.actor(),
-          unhashed.traceId(), unhashed.taskId(), unhashed.prevHash(), hasher.hashOf(unhashed, event));
+          context.traceId(), context.taskId(), head.hash(), null, hasher.currentKeyId());
+      AuditStamp stamp = unhashed.withHash(hasher.hashOf(unhashed, event));
       entries.add(new JournalEntry(stamp, event));
       head = head.after(stamp);
       return this;

@@ -5,9 +5,9 @@ package dev.troupe.persistence;
  * route, the offline audit command and tests share it. Once broken it stays broken at the
  * first bad link.
  */
-public record ChainCheck(long verified, String prevHash, VerifyReport failure) {
+public record ChainCheck(long verified, String prevHash, VerifyReport failure, int keyIndex) {
   public static ChainCheck start() {
-    return new ChainCheck(0, ChainHead.GENESIS, null);
+    return new ChainCheck(0, ChainHead.GENESIS, null, -1);
   }
 
   public ChainCheck next(StoredEntry stored, AuditHasher hasher) {
@@ -30,11 +30,32 @@ public record ChainCheck(long verified, String prevHash, VerifyReport failure) {
     if (!prevHash.equals(stamp.prevHash())) {
       return fail(expected, "prevHash does not match the hash of event " + verified);
     }
-    String actual = hasher.hashOf(stamp, stored.entry().event());
+    AuditKeys keys = hasher.keys();
+    int index = stamp.keyId() == null ? -1 : keys.indexOf(stamp.keyId());
+    if (stamp.keyId() == null) {
+      // The rule before keyed links: only for what was written before them, never after a keyed link.
+      if (keyIndex >= 0) {
+        return fail(expected, "event " + expected + " is linked without a key after keyed links (rewritten in the"
+            + " old form?)");
+      }
+      if (!keys.acceptsUnkeyedAt(stamp.at())) {
+        return fail(expected, "event " + expected + " is linked without a key, and this journal's key file does not"
+            + " accept unkeyed links stamped then (rewritten in the old form?)");
+      }
+    } else if (index >= 0 && index < keyIndex) {
+      return fail(expected, "event " + expected + " is linked with key " + stamp.keyId() + ", retired before a key"
+          + " an earlier event used");
+    }
+    String actual;
+    try {
+      actual = hasher.hashOf(stamp, stored.entry().event());
+    } catch (AuditKeys.UnknownKeyException e) {
+      return fail(expected, "event " + expected + ": " + e.getMessage());
+    }
     if (!actual.equals(stamp.hash())) {
       return fail(expected, "content of event " + expected + " does not match its hash");
     }
-    return new ChainCheck(expected, stamp.hash(), null);
+    return new ChainCheck(expected, stamp.hash(), null, Math.max(keyIndex, index));
   }
 
   /** The entry at {@code seq} could not be read at all (e.g. its stored bytes are corrupt). */
@@ -50,6 +71,6 @@ public record ChainCheck(long verified, String prevHash, VerifyReport failure) {
   }
 
   private ChainCheck fail(long seq, String reason) {
-    return new ChainCheck(verified, prevHash, VerifyReport.broken(verified, seq, reason));
+    return new ChainCheck(verified, prevHash, VerifyReport.broken(verified, seq, reason), keyIndex);
   }
 }

@@ -36,6 +36,29 @@ public final class EmbeddedJournal {
 
   public static final String USER = "troupe";
 
+  /** Whether a journal was ever written under {@code dataDir} (H2 creates its file on first use). */
+  public static boolean exists(Path dataDir) {
+    return java.nio.file.Files.exists(dataDir.resolve("troupe.mv.db"));
+  }
+
+  /**
+   * Whether the journal under {@code dataDir} holds events linked with a key (a scan: call it only
+   * when the key file is missing, on a blocking thread).
+   */
+  public static boolean hasKeyedLinks(Path dataDir) {
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbcUrl(dataDir), USER, "");
+        java.sql.Statement statement = db.createStatement();
+        java.sql.ResultSet rows = statement.executeQuery("SELECT 1 FROM \"event_journal\" WHERE"
+            + " UTF8TOSTRING(\"event_payload\") LIKE '%\"keyId\":\"%' LIMIT 1")) {
+      return rows.next();
+    } catch (java.sql.SQLException e) {
+      if (e.getErrorCode() == 42104) { // no such table: nothing was ever journaled
+        return false;
+      }
+      throw new IllegalStateException("cannot read the journal under " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Config that points the JDBC plugin at the data directory; layer it over the loaded config. */
   public static Config config(TroupeSettings settings) {
     var journal = settings.journal();

@@ -16,11 +16,17 @@ public final class JournalAudit {
   private final JdbcReadJournal readJournal;
   private final AuditHasher hasher;
 
-  public JournalAudit(ActorSystem<?> system) {
+  /** Links new events with the current one of {@code keys}, and verifies with all of them. */
+  public JournalAudit(ActorSystem<?> system, AuditKeys keys) {
     this.system = system;
     this.readJournal = PersistenceQuery.get(system)
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-    this.hasher = new AuditHasher(journalMapper(system));
+    this.hasher = new AuditHasher(journalMapper(system), keys);
+  }
+
+  /** Without keys: links as before keyed links (tests of old journals). */
+  public JournalAudit(ActorSystem<?> system) {
+    this(system, AuditKeys.none());
   }
 
   /** The mapper Pekko stores events with; hashes must be computed with exactly this one. */

@@ -3,6 +3,7 @@ package dev.troupe.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.config.TroupeSettings;
+import dev.troupe.persistence.AuditKeys;
 import dev.troupe.persistence.EmbeddedJournal;
 import dev.troupe.persistence.JournalAudit;
 import dev.troupe.runtime.agent.AgentCatalog;
@@ -60,9 +61,10 @@ public final class TroupeRuntime {
   private final Redactor redactor;
   private final TaskMetrics metrics;
   private final dev.troupe.runtime.admission.TaskIntake intake;
+  private final dev.troupe.runtime.guard.AuditCheckpointer checkpointer;
 
   private TroupeRuntime(TroupeSettings settings, AgentCatalog catalog, JournalAudit audit, ModelRouting models,
-      RuntimeGuardian.Parts parts) {
+      RuntimeGuardian.Parts parts, dev.troupe.runtime.guard.AuditCheckpointer checkpointer) {
     this.settings = settings;
     this.models = models;
     this.catalog = catalog;
@@ -79,6 +81,12 @@ public final class TroupeRuntime {
     this.journalHealth = new dev.troupe.runtime.guard.JournalHealth(probe::write,
         dev.troupe.persistence.JournalProbe::isFatal, dev.troupe.persistence.JournalProbe::describe);
     this.intake = parts.intake();
+    this.checkpointer = checkpointer;
+  }
+
+  /** The signed checkpoints of every entity's chain head: written now and then, compared on request. */
+  public dev.troupe.runtime.guard.AuditCheckpointer checkpoints() {
+    return checkpointer;
   }
 
   /**
@@ -128,25 +136,60 @@ public final class TroupeRuntime {
     Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
     return CompletableFuture
         .supplyAsync(() -> {
+          boolean newJournal = !EmbeddedJournal.exists(settings.dataDir());
           createDataDir(settings);
-          return new JournalAudit(system);
+          AuditKeys keys;
+          try {
+            keys = AuditKeys.loadOrCreate(settings.audit().chainKeysFile(), missingKeys(settings, newJournal), clock);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("troupe.audit.chain-keys-file: " + e.getMessage(), e);
+          }
+          var checkpoints = dev.troupe.persistence.AuditCheckpoints.open(settings.audit().checkpointKeyFile(),
+              settings.audit().checkpointDir());
+          return new Opened(new JournalAudit(system, keys), new dev.troupe.runtime.guard.AuditCheckpointer(checkpoints,
+              new dev.troupe.persistence.JournalHeads(settings.dataDir()), clock, blockingIo));
         }, blockingIo)
-        .thenCompose(audit -> EmbeddedJournal.createSchema(system).thenApply(done -> audit))
-        .thenCompose(audit -> ClusterMembership.joinAndAwaitUp(system).thenApply(up -> audit))
-        .thenCompose(audit -> {
+        .thenCompose(opened -> EmbeddedJournal.createSchema(system).thenApply(done -> opened))
+        .thenCompose(opened -> ClusterMembership.joinAndAwaitUp(system).thenApply(up -> opened))
+        .thenCompose(opened -> {
           CompletableFuture<RuntimeGuardian.Parts> started = new CompletableFuture<>();
           system.systemActorOf(RuntimeGuardian.create(new RuntimeGuardian.Wiring(settings, components, catalog, tools,
-              models, audit, agentExecutor, clock), started), RuntimeGuardian.NAME, Props.empty());
-          return started.thenApply(parts -> new TroupeRuntime(settings, catalog, audit, models, parts));
+              models, opened.audit(), agentExecutor, clock), started), RuntimeGuardian.NAME, Props.empty());
+          return started.thenApply(parts -> new TroupeRuntime(settings, catalog, opened.audit(), models, parts,
+              opened.checkpointer()));
         })
         .thenCompose(runtime -> runtime.registerWorkflows(components))
         .thenCompose(runtime -> runtime.awaitAdvertised(system, Duration.ofSeconds(30), blockingIo))
         .thenCompose(runtime -> runtime.awaitCurrentDirectory(blockingIo))
         .thenApply(runtime -> {
           runtime.journalHealth.start(system, JOURNAL_PROBE_EVERY, blockingIo);
+          runtime.checkpointer.start(system, settings.audit().checkpointEvery());
           return runtime;
         });
   }
+
+  /**
+   * What to do if the chain key file is missing: make it for a new journal or one from before
+   * keyed links, at the default path only; otherwise refuse to start (a new key would make every
+   * keyed link look forged).
+   */
+  private static AuditKeys.Missing missingKeys(TroupeSettings settings, boolean newJournal) {
+    java.nio.file.Path keys = settings.audit().chainKeysFile();
+    if (java.nio.file.Files.exists(keys)) {
+      return AuditKeys.Missing.REFUSE; // not consulted
+    }
+    if (!keys.equals(settings.dataDir().resolve("audit-chain.keys"))) {
+      return AuditKeys.Missing.REFUSE; // a configured place (a secret mount): its absence is a mistake
+    }
+    if (newJournal) {
+      return AuditKeys.Missing.CREATE_FOR_NEW_JOURNAL;
+    }
+    return EmbeddedJournal.hasKeyedLinks(settings.dataDir()) ? AuditKeys.Missing.REFUSE
+        : AuditKeys.Missing.CREATE_FOR_OLD_JOURNAL;
+  }
+
+  /** What start-up opens before the journal: the audit with its keys, and the checkpoints. */
+  private record Opened(JournalAudit audit, dev.troupe.runtime.guard.AuditCheckpointer checkpointer) {}
 
   /** How often the journal's ability to write is probed. */
   static final Duration JOURNAL_PROBE_EVERY = Duration.ofSeconds(1);

@@ -158,4 +158,46 @@ class JournalTamperIT {
     }
     assertEquals(VerifyReport.broken(1, 2, "event 2 is missing (the journal continues at 3)"), verify(pid));
   }
+
+  @Test
+  void aForgedOutputWithRecomputedLinksIsDetectedWithoutTheKey() throws Exception {
+    var mapper = dev.troupe.persistence.JournalAudit.journalMapper(node.runtime.audit().system());
+    // Whoever writes the database but cannot read the key file: changes the task's result and
+    // recomputes its link, once in the old unkeyed form and once with a key of its own.
+    byte[] guessedKey = new byte[32];
+    java.util.Arrays.fill(guessedKey, (byte) 7);
+    var unkeyed = new dev.troupe.persistence.AuditHasher(mapper);
+    var guessed = new dev.troupe.persistence.AuditHasher(mapper,
+        dev.troupe.persistence.AuditKeys.of(Map.of("k1", guessedKey), null));
+    for (var forger : List.of(unkeyed, guessed)) {
+      String pid = completedTask(forger == unkeyed ? "tsk_forged_unkeyed" : "tsk_forged_guessed");
+      long last;
+      try (Connection db = h2()) {
+        last = verify(pid).events();
+        byte[] bytes = payload(db, pid, last);
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(bytes);
+        assertEquals("TaskCompleted", json.get("event").get("type").asText(), json.toString());
+        assertEquals("k1", json.get("stamp").get("keyId").asText(), "linked with the node's key");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("event").get("output"))
+            .put("summary", "forged summary");
+        var entry = mapper.treeToValue(json, dev.troupe.persistence.JournalEntry.class);
+        var stamp = entry.stamp();
+        String keyId = forger == unkeyed ? null : "k1";
+        var unhashed = new dev.troupe.persistence.AuditStamp(stamp.seq(), stamp.at(), stamp.actor(),
+            stamp.traceId(), stamp.taskId(), stamp.prevHash(), null, keyId);
+        var forged = new dev.troupe.persistence.JournalEntry(new dev.troupe.persistence.AuditStamp(stamp.seq(),
+            stamp.at(), stamp.actor(), stamp.traceId(), stamp.taskId(), stamp.prevHash(),
+            forger.hashOf(unhashed, entry.event()), keyId), entry.event());
+        overwrite(db, pid, last, mapper.writeValueAsBytes(forged));
+      }
+      VerifyReport report = verify(pid);
+      assertEquals(false, report.ok(), "forged " + (forger == unkeyed ? "unkeyed" : "with a guessed key"));
+      assertEquals(last, report.firstBadSeq());
+      assertEquals(forger == unkeyed
+          ? "event " + last + " is linked without a key after keyed links (rewritten in the old form?)"
+          : "content of event " + last + " does not match its hash", report.reason());
+    }
+    assertTrue(java.nio.file.Files.readString(dataDir.resolve("audit-chain.keys"))
+        .contains("# unkeyed-events: refuse"), "a new journal's key file refuses unkeyed links");
+  }
 }
