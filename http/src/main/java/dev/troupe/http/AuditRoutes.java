@@ -61,6 +61,8 @@ final class AuditRoutes extends AllDirectives {
           path(PathMatchers.segment("tasks").slash(PathMatchers.segment()), taskId -> get(() -> timeline(principal, taskId))),
           path(PathMatchers.segment("tasks").slash(PathMatchers.segment()).slash("verify"),
               taskId -> get(() -> verify(principal, taskId))),
+          path(PathMatchers.segment("tasks").slash(PathMatchers.segment()).slash("replay"),
+              taskId -> get(() -> replay(principal, taskId))),
           path("export", () -> get(() -> parameterOptional("since", since -> parameterOptional("until", until ->
               export(principal, since, until))))),
           path("quarantine", () -> get(() -> quarantine(principal))),
@@ -102,6 +104,26 @@ final class AuditRoutes extends AllDirectives {
         .thenApply(report -> HttpResponse.create()
             .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(report)))))
         .exceptionally(TaskRoutes::unavailable));
+  }
+
+  /**
+   * The task's journal folded again and compared with what was recorded and with what the task
+   * serves ({@link dev.troupe.runtime.task.TaskReplay}).
+   */
+  private Route replay(Principal principal, String taskId) {
+    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.audit().entries(persistenceId)
+        .thenCombine(runtime.tasks().get(taskId), (entries, reply) -> {
+          Optional<dev.troupe.runtime.task.TaskState> served = reply instanceof TaskEntity.Found found
+              ? Optional.of(found.task()) : Optional.empty();
+          var report = dev.troupe.runtime.task.TaskReplay.check(taskId, entries, served);
+          Map<String, Object> body = new java.util.LinkedHashMap<>();
+          body.put("taskId", taskId);
+          body.put("ok", report.ok());
+          body.put("events", report.events());
+          body.put("differences", report.differences());
+          return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+              ApiJson.write(body)));
+        })).exceptionally(TaskRoutes::unavailable));
   }
 
   /**

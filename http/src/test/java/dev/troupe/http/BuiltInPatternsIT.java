@@ -56,8 +56,22 @@ class BuiltInPatternsIT {
     assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response.body());
   }
 
+  private static final Set<String> SETTLED = Set.of("COMPLETED", "FAILED", "CANCELLED", "WAITING_APPROVAL",
+      "ESCALATED");
+
   private static JsonNode await(String taskId, Set<String> statuses) throws Exception {
-    return await(taskId, task -> statuses.contains(task.get("status").asText()), statuses.toString());
+    JsonNode task = await(taskId, t -> statuses.contains(t.get("status").asText()), statuses.toString());
+    if (SETTLED.containsAll(statuses)) {
+      assertReplays(taskId);
+    }
+    return task;
+  }
+
+  /** Replay-and-compare: the journal folded again gives what was recorded and what is served. */
+  private static void assertReplays(String taskId) throws Exception {
+    JsonNode replay = json(server.get("/v1/audit/tasks/" + taskId + "/replay", KEY));
+    assertTrue(replay.get("ok").asBoolean(), replay.toString());
+    assertTrue(replay.get("events").asInt() > 0, replay.toString());
   }
 
   private static JsonNode await(String taskId, java.util.function.Predicate<JsonNode> done, String what)
@@ -81,6 +95,7 @@ class BuiltInPatternsIT {
     assertEquals(List.of("research:COMPLETED", "draft:COMPLETED", "draft:COMPLETED", "send:WAITING_APPROVAL",
         "send:WAITING_APPROVAL"), steps(task));
     assertEquals(2, task.get("pendingApprovals").size());
+    assertReplays(taskId);
     // Each draft is addressed to its contact; clients see the address masked (troupe.redaction).
     assertEquals("[REDACTED:email]", task.get("steps").get(2).get("output").get("to").asText());
     assertTrue(task.get("steps").get(2).get("output").get("subject").asText().contains("Acme Ltd"));

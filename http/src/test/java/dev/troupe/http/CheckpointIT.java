@@ -204,4 +204,49 @@ class CheckpointIT {
         && p.contains("were removed")), problems.toString());
     assertEquals(4, problems.size(), problems.toString());
   }
+
+  @Test
+  void aReplayNamesTheEventWhoseOutputWasRewrittenEvenWithEveryLinkRecomputed() throws Exception {
+    String taskId = completedTask("Its step output will be rewritten.");
+    assertTrue(TestServer.json(server.get("/v1/audit/tasks/" + taskId + "/replay", KEY)).get("ok").asBoolean());
+    byte[] chainKey = Base64.getDecoder().decode(Files.readAllLines(dataDir.resolve("audit-chain.keys")).stream()
+        .filter(line -> line.startsWith("k1 ")).findFirst().orElseThrow().split(" ")[1]);
+    long stepSeq = -1;
+    try (Connection db = h2()) {
+      List<ObjectNode> rows = rows(db, "Task|" + taskId);
+      for (int i = 0; i < rows.size(); i++) {
+        if (rows.get(i).get("event").get("type").asText().equals("StepCompleted")) {
+          ((ObjectNode) rows.get(i).get("event").get("output")).put("summary", "A forged summary.");
+          stepSeq = i + 1;
+        }
+      }
+      assertTrue(stepSeq > 0, rows.toString());
+      String prevHash = rows.get(0).get("stamp").get("prevHash").asText();
+      try (PreparedStatement update = db.prepareStatement("UPDATE \"event_journal\" SET \"event_payload\" = ?"
+          + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+        for (int i = 0; i < rows.size(); i++) {
+          ObjectNode stamp = (ObjectNode) rows.get(i).get("stamp");
+          stamp.put("prevHash", prevHash);
+          prevHash = link(chainKey, prevHash, rows.get(i));
+          stamp.put("hash", prevHash);
+          update.setBytes(1, ApiJson.MAPPER.writeValueAsBytes(rows.get(i)));
+          update.setString(2, "Task|" + taskId);
+          update.setLong(3, i + 1);
+          assertEquals(1, update.executeUpdate());
+        }
+      }
+    }
+    assertTrue(verify(taskId).get("ok").asBoolean(), "the chain holds: it was recomputed with the key");
+    JsonNode replay = TestServer.json(server.get("/v1/audit/tasks/" + taskId + "/replay", KEY));
+    assertEquals(false, replay.get("ok").asBoolean(), replay.toString());
+    List<String> found = new ArrayList<>();
+    replay.get("differences").forEach(d -> found.add(d.get("seq").asLong() + " " + d.get("event").asText() + ": "
+        + d.get("what").asText()));
+    // The recorded result no longer follows from the steps, and the journal no longer gives what is served.
+    assertTrue(found.stream().anyMatch(d -> d.contains("TaskCompleted: recorded output")
+        && d.contains("but the events before it give") && d.contains("A forged summary.")), found.toString());
+    long forgedAt = stepSeq;
+    assertTrue(found.stream().anyMatch(d -> d.startsWith(forgedAt + " StepCompleted: step ")
+        && d.contains(" output: the journal gives") && d.contains("A forged summary.")), found.toString());
+  }
 }
