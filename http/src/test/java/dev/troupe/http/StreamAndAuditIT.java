@@ -154,6 +154,13 @@ class StreamAndAuditIT {
     assertEquals("human", events.get(0).get("stamp").get("actor").get("kind").asText());
     assertEquals("admin", events.get(0).get("stamp").get("actor").get("id").asText());
     assertEquals("local", events.get(3).get("event").get("model").asText(), "model calls are in the timeline");
+    // Why the marketplace chose the agent: whom it weighed, and the reason.
+    JsonNode choice = events.get(2).get("event").get("choice");
+    assertEquals("StepStarted", events.get(2).get("type").asText());
+    assertEquals(events.get(2).get("event").get("agentId"), choice.get("candidates").get(0).get("agentId"));
+    assertTrue(choice.get("candidates").size() >= 2 && choice.get("candidates").get(0).has("reputation"),
+        choice.toString());
+    assertTrue(choice.get("why").asText().startsWith("reputation "), choice.toString());
     assertTrue(events.get(3).get("persistenceId").asText().startsWith("Agent|summarizer-"),
         "read from the agent's journal: " + events.get(3));
     assertEquals("StepRan", events.get(3).get("recordedIn").asText(), "inside the agent's one-write step");

@@ -183,6 +183,18 @@ class SerializationTest {
   }
 
   @Test
+  void aStepStartedFromBeforeTheMarketChoiceWasRecordedWritesAsItWasStored() throws Exception {
+    // Its link is over the event as written now: an added field must not appear in old events.
+    var mapper = dev.troupe.persistence.JournalAudit.journalMapper(kit.system());
+    String old = "{\"type\":\"StepStarted\",\"stepId\":\"t.a\",\"name\":\"a\",\"capability\":\"c\","
+        + "\"agentId\":\"x-1\",\"attempt\":1}";
+    JournalEntry entry = mapper.readValue("{\"stamp\":{\"seq\":1,\"at\":\"2026-01-01T00:00:00Z\",\"actor\":"
+        + "{\"kind\":\"system\",\"id\":\"orchestrator\"},\"prevHash\":\"0\",\"hash\":\"h\"},\"event\":" + old + "}",
+        JournalEntry.class);
+    assertEquals(mapper.readTree(old), mapper.valueToTree(entry.event()));
+  }
+
+  @Test
   void eventNamesAreUniqueAcrossEntities() {
     List<String> names = new ArrayList<>();
     leaves(TaskEvent.class).forEach(type -> names.add(type.getSimpleName()));

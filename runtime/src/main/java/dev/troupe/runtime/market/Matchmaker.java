@@ -67,7 +67,27 @@ public final class Matchmaker {
       ranked.add(qualified.get((start + i) % ties));
     }
     ranked.addAll(qualified.subList(ties, qualified.size()));
-    return new MatchReply.CapabilityMatch(capability, List.copyOf(ranked));
+    reasons.sort(Comparator.naturalOrder());
+    return new MatchReply.CapabilityMatch(capability, List.copyOf(ranked), why(ranked, best, ties), reasons);
+  }
+
+  /** Why the first of {@code ranked} won, in the order the ranking decides. */
+  static String why(List<Candidate> ranked, double best, int ties) {
+    Candidate winner = ranked.get(0);
+    long inTopTier = ranked.stream().filter(c -> c.reputation() >= best - REPUTATION_TOLERANCE).count();
+    StringBuilder why = new StringBuilder(String.format(java.util.Locale.ROOT,
+        "reputation %.2f, within %.1f of the best (%.2f)", winner.reputation(), REPUTATION_TOLERANCE, best));
+    if (ranked.size() == 1) {
+      return why.append("; the only qualified agent").toString();
+    }
+    why.append(String.format(java.util.Locale.ROOT, "; of %d in that tier, load %d/%d and cost %s per call",
+        inTopTier, winner.inFlight(), winner.maxConcurrent(), winner.costUsdPerCall().toPlainString()));
+    if (ties > 1) {
+      why.append("; ").append(ties).append(" agents equal on all of these take turns");
+    } else if (inTopTier > 1) {
+      why.append(" ranked it first");
+    }
+    return why.toString();
   }
 
   private static String disqualified(Advertisement ad, CapabilityOffer offer, MatchConstraints c, Set<String> exclude) {

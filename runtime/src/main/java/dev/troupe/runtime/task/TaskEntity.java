@@ -421,7 +421,7 @@ public final class TaskEntity
     if (matched.reply() instanceof MatchReply.CapabilityMatch match) {
       String agentId = match.ranked().get(0).agentId();
       StepStarted started = new StepStarted(step.get().stepId(), step.get().name(), step.get().capability(), agentId,
-          matched.attempt());
+          matched.attempt(), TaskEvent.MarketChoice.of(match));
       return persist(state, ORCHESTRATOR, started).thenRun(s -> dispatch(s, matched.stepId())).thenNoReply();
     }
     if (matched.excluded()) {

@@ -64,9 +64,36 @@ public sealed interface TaskEvent extends DomainEvent {
   /** A planned or running step was stopped (the task was cancelled, or its fan-out was already joined). */
   record StepCancelled(String stepId, String reason) implements TaskEvent {}
 
-  /** An attempt of a step was handed to the agent the marketplace ranked first. */
-  record StepStarted(String stepId, String name, String capability, String agentId, int attempt)
-      implements TaskEvent {}
+  /**
+   * An attempt of a step was handed to the agent the marketplace ranked first; {@code choice} says
+   * whom it weighed and why (absent in events from before it was recorded, and for child tasks).
+   */
+  record StepStarted(String stepId, String name, String capability, String agentId, int attempt,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      MarketChoice choice) implements TaskEvent {
+    public StepStarted(String stepId, String name, String capability, String agentId, int attempt) {
+      this(stepId, name, capability, agentId, attempt, null);
+    }
+  }
+
+  /**
+   * The marketplace's choice for one attempt: the best-ranked candidates it weighed (at most
+   * {@link #KEPT}), why the first won, and who offered the capability but did not qualify.
+   * Written left out when absent, so the events before it keep their JSON (and their links).
+   */
+  record MarketChoice(List<dev.troupe.runtime.market.Candidate> candidates, String why, List<String> passedOver) {
+    public static final int KEPT = 3;
+
+    public MarketChoice {
+      candidates = candidates == null ? List.of() : List.copyOf(candidates);
+      passedOver = passedOver == null ? List.of() : List.copyOf(passedOver);
+    }
+
+    public static MarketChoice of(dev.troupe.runtime.market.MatchReply.CapabilityMatch match) {
+      return new MarketChoice(match.ranked().subList(0, Math.min(KEPT, match.ranked().size())), match.why(),
+          match.passedOver());
+    }
+  }
 
   /** An agent finished a step. */
   record StepCompleted(

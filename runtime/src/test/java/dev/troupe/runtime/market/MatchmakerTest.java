@@ -85,4 +85,24 @@ class MatchmakerTest {
     assertEquals(new MatchReply.UnknownCapability("image.paint", known), reply);
     assertEquals("no agent offers 'image.paint' (known: text.summarize, text.translate)", MatchReply.describe(reply));
   }
+
+  @Test
+  void theMatchSaysWhyTheFirstWonAndWhoDidNotQualify() {
+    var ads = List.of(ad("a-1", 0.90, 3, "0.001"), ad("a-2", 0.85, 0, "0.002"), ad("a-3", 0.82, 0, "0.001"),
+        ad("a-4", 0.5, 0, "0.001", Duration.ofSeconds(1), AgentStatus.DEGRADED));
+    var match = (MatchReply.CapabilityMatch) Matchmaker.rank(ads, CAP, MatchConstraints.NONE, Set.of(), 0);
+    assertEquals("a-3", match.ranked().get(0).agentId());
+    assertEquals("reputation 0.82, within 0.1 of the best (0.90); of 3 in that tier, load 0/4 and cost 0.001 per call"
+        + " ranked it first", match.why());
+    assertEquals(List.of("a-4 is DEGRADED"), match.passedOver());
+
+    var alone = (MatchReply.CapabilityMatch) Matchmaker.rank(List.of(ad("a-1", 0.7, 0, "0.001")), CAP,
+        MatchConstraints.NONE, Set.of(), 0);
+    assertEquals("reputation 0.70, within 0.1 of the best (0.70); the only qualified agent", alone.why());
+
+    var equal = (MatchReply.CapabilityMatch) Matchmaker.rank(List.of(ad("s-1", 0.8, 0, "0.001"),
+        ad("s-2", 0.8, 0, "0.001")), CAP, MatchConstraints.NONE, Set.of(), 0);
+    assertEquals("reputation 0.80, within 0.1 of the best (0.80); of 2 in that tier, load 0/4 and cost 0.001 per call;"
+        + " 2 agents equal on all of these take turns", equal.why());
+  }
 }
