@@ -13,12 +13,26 @@ import java.util.concurrent.CompletionException;
 /**
  * {@code java -jar troupe.jar}: reads and validates the configuration, settles the first admin
  * key, and starts one node with the built-in agents. Exits 2 on bad configuration with one
- * line naming the key, 1 if the node cannot start.
+ * line naming the key, 1 if the node cannot start. {@code java -jar troupe.jar audit ...} runs the
+ * auditor's command instead ({@link AuditCommand}).
  */
 public final class TroupeServer {
   private TroupeServer() {}
 
   public static void main(String[] args) {
+    if (args.length > 0) {
+      if (!args[0].equals("audit")) {
+        System.err.println("unknown command '" + args[0] + "': run without arguments for the server, or 'audit --help'");
+        System.exit(2);
+      }
+      // Before anything logs: the audit command's output is stdout, so its logs go to stderr.
+      System.setProperty("logback.configurationFile", "logback-audit.xml");
+      java.io.PrintWriter out = new java.io.PrintWriter(new java.io.OutputStreamWriter(System.out,
+          java.nio.charset.StandardCharsets.UTF_8), false);
+      java.io.PrintWriter err = new java.io.PrintWriter(new java.io.OutputStreamWriter(System.err,
+          java.nio.charset.StandardCharsets.UTF_8), true);
+      System.exit(AuditCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err));
+    }
     Config config;
     TroupeSettings settings;
     ApiKeys keys;

@@ -271,6 +271,20 @@ class ServerJarIT {
     first.process().destroyForcibly(); // SIGKILL: no shutdown hooks, nothing flushed on the way out
     assertTrue(first.process().waitFor(10, TimeUnit.SECONDS));
 
+    // An auditor reads the killed node's journal with the same jar: every chain holds, every task replays.
+    for (String[] audit : List.of(new String[] {"verify", "--all"}, new String[] {"replay", "--all"})) {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-jar", JAR.toString(), "audit", "--data-dir=" + data));
+      command.addAll(List.of(audit));
+      Process cli = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(false).start();
+      String said = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String complained = new String(cli.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(cli.waitFor(60, TimeUnit.SECONDS), said + complained);
+      assertEquals(0, cli.exitValue(), String.join(" ", audit) + ": " + said + complained);
+      assertTrue(said.contains("ok: "), said);
+      assertTrue(said.lines().noneMatch(line -> line.contains(" INFO ")), "logs stay off stdout: " + said);
+    }
+
     Server second = start(data, Map.of("TROUPE_ADMIN_KEY", key));
     awaitReady(second, Duration.ofSeconds(15));
     JsonNode after = awaitStatus(second.port(), taskId, key, "WAITING_APPROVAL");
