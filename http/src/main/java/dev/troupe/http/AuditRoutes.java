@@ -63,6 +63,11 @@ final class AuditRoutes extends AllDirectives {
               taskId -> get(() -> verify(principal, taskId))),
           path(PathMatchers.segment("tasks").slash(PathMatchers.segment()).slash("replay"),
               taskId -> get(() -> replay(principal, taskId))),
+          path(PathMatchers.segment("agents").slash(PathMatchers.segment()), agentId -> get(() ->
+              parameterOptional("fromSeq", from -> parameterOptional("limit", limit ->
+                  agentJournal(principal, agentId, from, limit))))),
+          path(PathMatchers.segment("agents").slash(PathMatchers.segment()).slash("verify"),
+              agentId -> get(() -> verifyAgent(principal, agentId))),
           path("export", () -> get(() -> parameterOptional("since", since -> parameterOptional("until", until ->
               export(principal, since, until))))),
           path("quarantine", () -> get(() -> quarantine(principal))),
@@ -234,6 +239,59 @@ final class AuditRoutes extends AllDirectives {
     }
     return complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
         ApiJson.write(Map.of("items", items)))));
+  }
+
+  /** Agents serve every tenant, so their journals are the operator's to read: the node's own tenant. */
+  private Optional<Route> notTheOperatorsAgents(Principal principal, String agentId) {
+    if (!Principal.OPERATOR_TENANT.equals(principal.tenant())) {
+      return Optional.of(complete(Problems.response(StatusCodes.FORBIDDEN, "an agent's journal holds every tenant's"
+          + " steps: only an auditor or admin of tenant " + Principal.OPERATOR_TENANT + " may read it",
+          "/v1/audit/agents/" + agentId)));
+    }
+    if (runtime.catalog().instance(agentId).isEmpty()) {
+      return Optional.of(complete(Problems.response(StatusCodes.NOT_FOUND, "no agent " + agentId,
+          "/v1/audit/agents/" + agentId)));
+    }
+    return Optional.empty();
+  }
+
+  private static final int AGENT_PAGE = 500;
+
+  /** An agent's journal, a page at a time: {@code fromSeq} (1) and {@code limit} (500, at most 5000). */
+  private Route agentJournal(Principal principal, String agentId, Optional<String> fromText,
+      Optional<String> limitText) {
+    String instance = "/v1/audit/agents/" + agentId;
+    long from;
+    int limit;
+    try {
+      from = fromText.map(Long::parseLong).orElse(1L);
+      limit = limitText.map(Integer::parseInt).orElse(AGENT_PAGE);
+    } catch (NumberFormatException e) {
+      return complete(Problems.badRequest("fromSeq and limit: must be whole numbers", instance));
+    }
+    if (from < 1 || limit < 1 || limit > 5_000) {
+      return complete(Problems.badRequest("fromSeq: at least 1; limit: 1 to 5000", instance));
+    }
+    return notTheOperatorsAgents(principal, agentId).orElseGet(() -> completeWithFuture(runtime.audit()
+        .entries(dev.troupe.runtime.agent.AgentEntity.ENTITY_TYPE_KEY.name() + "|" + agentId, from, from + limit)
+        .thenApply(entries -> {
+          ObjectNode body = ApiJson.MAPPER.createObjectNode();
+          body.put("agentId", agentId);
+          var events = body.putArray("events");
+          entries.stream().limit(limit).forEach(stored -> events.add(views.view(stored)));
+          if (entries.size() > limit) {
+            body.put("nextFromSeq", entries.get(limit).sequenceNr());
+          }
+          return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
+        }).exceptionally(TaskRoutes::unavailable)));
+  }
+
+  private Route verifyAgent(Principal principal, String agentId) {
+    return notTheOperatorsAgents(principal, agentId).orElseGet(() -> completeWithFuture(runtime.audit()
+        .verify(dev.troupe.runtime.agent.AgentEntity.ENTITY_TYPE_KEY.name() + "|" + agentId)
+        .thenApply(report -> HttpResponse.create()
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.write(report))))
+        .exceptionally(TaskRoutes::unavailable)));
   }
 
   private static HttpResponse notFound(String taskId) {

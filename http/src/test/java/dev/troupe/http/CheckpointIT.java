@@ -249,4 +249,32 @@ class CheckpointIT {
     assertTrue(found.stream().anyMatch(d -> d.startsWith(forgedAt + " StepCompleted: step ")
         && d.contains(" output: the journal gives") && d.contains("A forged summary.")), found.toString());
   }
+
+  @Test
+  void anAgentsJournalIsReadAndVerifiedByTheOperatorOnly() throws Exception {
+    String taskId = completedTask("Which agent wrote this?");
+    JsonNode task = TestServer.json(server.get("/v1/tasks/" + taskId, KEY));
+    String agentId = task.get("steps").get(0).get("agentId").asText();
+    JsonNode journal = TestServer.json(server.get("/v1/audit/agents/" + agentId, KEY));
+    assertEquals(agentId, journal.get("agentId").asText());
+    List<String> stepsRun = new ArrayList<>();
+    journal.get("events").forEach(e -> stepsRun.add(e.get("event").path("stepId").asText()));
+    assertTrue(stepsRun.contains(task.get("steps").get(0).get("stepId").asText()), journal.toString());
+    assertTrue(journal.get("events").get(0).get("stamp").has("hash"));
+
+    JsonNode firstPage = TestServer.json(server.get("/v1/audit/agents/" + agentId + "?limit=1", KEY));
+    assertEquals(1, firstPage.get("events").size());
+    if (journal.get("events").size() > 1) {
+      assertEquals(2, firstPage.get("nextFromSeq").asLong());
+    }
+    JsonNode verified = TestServer.json(server.get("/v1/audit/agents/" + agentId + "/verify", KEY));
+    assertTrue(verified.get("ok").asBoolean(), verified.toString());
+    assertEquals(journal.get("events").size(), verified.get("events").asInt());
+
+    assertEquals(403, server.get("/v1/audit/agents/" + agentId, OTHER_TENANT).statusCode());
+    assertEquals(403, server.get("/v1/audit/agents/" + agentId + "/verify", OTHER_TENANT).statusCode());
+    assertEquals(404, server.get("/v1/audit/agents/nobody-1", KEY).statusCode());
+    assertEquals(400, server.get("/v1/audit/agents/" + agentId + "?limit=0", KEY).statusCode());
+    assertEquals(400, server.get("/v1/audit/agents/" + agentId + "?fromSeq=x", KEY).statusCode());
+  }
 }

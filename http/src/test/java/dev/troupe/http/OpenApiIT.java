@@ -48,7 +48,8 @@ class OpenApiIT {
         "POST /v1/approvals/{approvalId}/reject", "GET /v1/agents", "GET /v1/agents/{agentId}",
         "GET /v1/capabilities", "GET /v1/workflows", "GET /v1/workflows/{name}", "PUT /v1/workflows/{name}",
         "POST /v1/workflows/{name}/rollback", "POST /v1/keys", "GET /v1/audit/tasks/{taskId}",
-        "GET /v1/audit/tasks/{taskId}/verify", "GET /v1/audit/tasks/{taskId}/replay", "GET /v1/audit/export", "GET /v1/audit/quarantine",
+        "GET /v1/audit/tasks/{taskId}/verify", "GET /v1/audit/tasks/{taskId}/replay",
+        "GET /v1/audit/agents/{agentId}", "GET /v1/audit/agents/{agentId}/verify", "GET /v1/audit/export", "GET /v1/audit/quarantine",
         "GET /v1/audit/checkpoint", "POST /v1/audit/checkpoint", "GET /health/live", "GET /health/ready",
         "GET /metrics", "GET /openapi.json");
     for (String route : contract) {
