@@ -9,11 +9,13 @@ An export (GET /v1/audit/export) has one JSON object a line: {"persistenceId", "
     hash = HMAC-SHA-256(key[stamp.keyId], prevHash || JCS({"event": event, "stamp": stamp without "hash"}))
 
 with JCS the JSON Canonicalization Scheme of RFC 8785 (plus Troupe's one extension: an integer
-beyond 2^53 keeps all its digits), and checks that consecutive events of one entity link up
-(each prevHash is the hash before it). Lines that are an agent's call recorded inside another
-entry ("recordedIn") carry that entry's stamp and are skipped, as are events linked without a key
-(from before keyed links; Troupe's own verify checks those). Exit code 0 when every checked link
-holds, 1 naming the first entity and sequence number that does not, 2 for bad input.
+beyond 2^53 keeps all its digits), and checks that the events of one entity follow each other
+(no gap; each prevHash is the hash before it; key ids only move forward). An event linked without
+a key (the rule before keyed links) passes only where the key file accepts it (`unkeyed-events:
+accept-before`), and is not recomputed. Lines that are an agent's call recorded inside its step
+("recordedIn") carry that step's stamp and cannot be checked alone; only agents' lines may be
+such. Exit code 0 when every check holds, 1 naming the first entity and sequence number that does
+not, 2 for bad input.
 """
 import argparse
 import base64
@@ -83,7 +85,7 @@ def jcs_string(text):
 
 
 def utf16_key(text):
-    return text.encode("utf-16-be")
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def jcs(value):
@@ -106,15 +108,32 @@ def jcs(value):
 
 
 def read_keys(path):
-    keys = {}
+    """The keys in rotation order, and the instant before which unkeyed links are accepted (None: never)."""
+    keys, order, unkeyed_before = {}, [], None
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             line = line.strip()
+            if line.replace(" ", "").startswith("#unkeyed-events:"):
+                rule = line.split(":", 1)[1].strip()
+                if rule.startswith("accept-before "):
+                    unkeyed_before = rule[len("accept-before "):].strip()
+                elif rule != "refuse":
+                    raise ValueError("unkeyed-events is 'refuse' or 'accept-before <instant>'")
+                continue
             if not line or line.startswith("#"):
                 continue
             key_id, key = line.split()
             keys[key_id] = base64.b64decode(key)
-    return keys
+            order.append(key_id)
+    return keys, order, unkeyed_before
+
+
+def instant(text):
+    """ISO-8601 instants as comparable (seconds, nanoseconds): Java writes up to nine fraction digits."""
+    import datetime
+    main, _, fraction = text.rstrip("Z").partition(".")
+    seconds = datetime.datetime.fromisoformat(main).replace(tzinfo=datetime.timezone.utc).timestamp()
+    return (int(seconds), int((fraction + "000000000")[:9]))
 
 
 def link(key, stamp, event):
@@ -130,32 +149,59 @@ def main():
     parser.add_argument("export", help="an NDJSON export, or - for standard input")
     args = parser.parse_args()
     try:
-        keys = read_keys(args.keys)
+        keys, order, unkeyed_before = read_keys(args.keys)
         source = sys.stdin if args.export == "-" else open(args.export, encoding="utf-8")
         lines = [json.loads(line) for line in source if line.strip()]
     except (OSError, ValueError) as error:
         print("cannot read the input: %s" % error, file=sys.stderr)
         return 2
     checked = 0
-    last = {}  # persistenceId -> (seq, hash)
+    last = {}  # persistenceId -> (seq, hash, key index)
     for line in lines:
-        if "recordedIn" in line or "stamp" not in line or "persistenceId" not in line:
+        if "stamp" not in line or "persistenceId" not in line:
             continue
-        stamp, where = line["stamp"], "%s event %s" % (line["persistenceId"], line["seq"])
+        pid, stamp = line["persistenceId"], line["stamp"]
+        where = "%s event %s" % (pid, line.get("seq"))
+        if "recordedIn" in line:
+            # An agent's call inside its one-write step carries that step's stamp: it is checked
+            # with the step by Troupe's own verify, and only agents' entries may be such lines.
+            if pid.startswith("Task|"):
+                print("BROKEN %s: a task's own event cannot be recorded inside another" % where)
+                return 1
+            continue
+        if stamp.get("seq") != line.get("seq"):
+            print("BROKEN %s: its stamp says event %s" % (where, stamp.get("seq")))
+            return 1
+        before = last.get(pid)
+        # A task's events are exported whole (within the time range); an agent's only where a task used it.
+        if before is not None and pid.startswith("Task|") and line["seq"] != before[0] + 1:
+            print("BROKEN %s: events %d to %d are missing" % (where, before[0] + 1, line["seq"] - 1))
+            return 1
+        if before is not None and line["seq"] == before[0] + 1 and before[1] != stamp["prevHash"]:
+            print("BROKEN %s: its prevHash is not the hash of event %s" % (where, before[0]))
+            return 1
         key_id = stamp.get("keyId")
         if key_id is None:
-            continue
+            # The rule from before keyed links: only where the key file accepts it, never after a keyed link.
+            if before is not None and before[2] >= 0:
+                print("BROKEN %s: linked without a key after keyed links" % where)
+                return 1
+            if unkeyed_before is None or instant(stamp["at"]) >= instant(unkeyed_before):
+                print("BROKEN %s: linked without a key, which the key file does not accept then" % where)
+                return 1
+            last[pid] = (line["seq"], stamp["hash"], -1)
+            continue  # the old rule's canonical form is Troupe's own; its verify checks these
         if key_id not in keys:
             print("BROKEN %s: linked with key %s, which the key file lacks" % (where, key_id))
+            return 1
+        index = order.index(key_id)
+        if before is not None and index < before[2]:
+            print("BROKEN %s: linked with key %s, retired before a key an earlier event used" % (where, key_id))
             return 1
         if link(keys[key_id], stamp, line["event"]) != stamp["hash"]:
             print("BROKEN %s: its content does not match its hash" % where)
             return 1
-        before = last.get(line["persistenceId"])
-        if before is not None and before[0] + 1 == line["seq"] and before[1] != stamp["prevHash"]:
-            print("BROKEN %s: its prevHash is not the hash of event %s" % (where, before[0]))
-            return 1
-        last[line["persistenceId"]] = (line["seq"], stamp["hash"])
+        last[pid] = (line["seq"], stamp["hash"], index)
         checked += 1
     print("ok: %d events of %d entities verified" % (checked, len(last)))
     return 0

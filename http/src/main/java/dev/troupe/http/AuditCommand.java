@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 
 /**
- * {@code java -jar troupe.jar audit <command>}: an auditor's view of a stopped node's journal, with
+ * {@code java -jar troupe.jar audit <command>}: an auditor's view of a stopped node's journal (opened
+ * read-only), with
  * the same code the HTTP audit routes use (the chain check, the timeline, replay, the export's
  * lines). Exit codes: 0 all good, 1 a finding (a broken link, a replay difference, a checkpoint
  * difference), 2 bad arguments or settings, 3 the journal cannot be opened (a node still runs on
@@ -72,8 +73,13 @@ public final class AuditCommand implements Callable<Integer> {
     CommandLine line = new CommandLine(new AuditCommand());
     line.setOut(out);
     line.setErr(err);
-    line.setExecutionExceptionHandler((error, cmd, parsed) -> {
+    line.setExecutionExceptionHandler((thrown, cmd, parsed) -> {
+      Throwable error = thrown instanceof java.util.concurrent.ExecutionException && thrown.getCause() != null
+          ? thrown.getCause() : thrown;
       err.println(error.getMessage() == null ? error.toString() : error.getMessage());
+      if (error instanceof JournalAudit.UnreadableEventException) {
+        return FINDING; // a stored event that cannot be read is a finding, not a failure to open
+      }
       return error instanceof IllegalArgumentException || error instanceof dev.troupe.config.SettingsException ? 2
           : UNREADABLE;
     });
@@ -106,13 +112,25 @@ public final class AuditCommand implements Callable<Integer> {
         throw new IllegalArgumentException("no journal under " + settings.dataDir().toAbsolutePath());
       }
       Path keyFile = root.keys != null ? root.keys : settings.audit().chainKeysFile();
-      AuditKeys keys = Files.exists(keyFile) ? AuditKeys.load(keyFile) : AuditKeys.none();
+      if (!Files.exists(keyFile)) {
+        // Without the keys every keyed link would look forged, and unkeyed ones would all pass.
+        throw new IllegalArgumentException("no chain key file at " + keyFile + ": pass --keys <file>");
+      }
+      AuditKeys keys = AuditKeys.load(keyFile);
       // A local actor system: reading needs no cluster, and must not join or bind a node's ports.
+      // The database is opened read-only: an audit must not change the file it audits.
       Config config = ConfigFactory.parseMap(Map.of("pekko.actor.provider", "local",
-              "pekko.loglevel", "WARNING", "pekko.stdout-loglevel", "WARNING"))
+              "pekko.loglevel", "WARNING", "pekko.stdout-loglevel", "OFF",
+              "pekko-persistence-jdbc.shared-databases.troupe.db.url",
+              EmbeddedJournal.jdbcUrl(settings.dataDir()) + ";ACCESS_MODE_DATA=r"))
           .withFallback(TroupeRuntime.pekkoConfig(settings)).withFallback(loaded);
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-audit", config);
-      return new Journal(settings, system, new JournalAudit(system, keys));
+      try {
+        return new Journal(settings, system, new JournalAudit(system, keys));
+      } catch (RuntimeException e) {
+        system.terminate();
+        throw e;
+      }
     }
 
     <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
@@ -277,6 +295,10 @@ public final class AuditCommand implements Callable<Integer> {
         }
         for (String persistenceId : ids) {
           VerifyReport report = journal.await(journal.audit.verify(persistenceId));
+          if (!all && report.ok() && report.events() == 0) {
+            throw new IllegalArgumentException("no task " + persistenceId.substring(persistenceId.indexOf('|') + 1)
+                + " in the journal");
+          }
           events += report.events();
           if (!report.ok()) {
             out.println("BROKEN " + persistenceId + " event " + report.firstBadSeq() + ": " + report.reason());
@@ -308,7 +330,7 @@ public final class AuditCommand implements Callable<Integer> {
         out.println("no checkpoint yet");
         return 0;
       }
-      var found = new JournalHeads(journal.settings.dataDir()).find(latest.get().heads());
+      var found = new JournalHeads(journal.settings.dataDir(), true).find(latest.get().heads());
       List<CheckpointCheck.Problem> problems = CheckpointCheck.problems(latest.get(), found::get);
       problems.forEach(p -> out.println("BROKEN " + p.persistenceId() + " event " + p.seq() + ": " + p.reason()));
       out.println("checkpoint of " + latest.get().at() + ": " + latest.get().heads().size() + " entities, "

@@ -116,8 +116,9 @@ final class AuditRoutes extends AllDirectives {
    * serves ({@link dev.troupe.runtime.task.TaskReplay}).
    */
   private Route replay(Principal principal, String taskId) {
-    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.audit().entries(persistenceId)
-        .thenCombine(runtime.tasks().get(taskId), (entries, reply) -> {
+    // The live task first, then its journal: what it served is then in the journal read after it.
+    return completeWithFuture(ofOwnTask(principal, taskId, persistenceId -> runtime.tasks().get(taskId)
+        .thenCompose(reply -> runtime.audit().entries(persistenceId).thenApply(entries -> {
           Optional<dev.troupe.runtime.task.TaskState> served = reply instanceof TaskEntity.Found found
               ? Optional.of(found.task()) : Optional.empty();
           var report = dev.troupe.runtime.task.TaskReplay.check(taskId, entries, served);
@@ -128,7 +129,7 @@ final class AuditRoutes extends AllDirectives {
           body.put("differences", report.differences());
           return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
               ApiJson.write(body)));
-        })).exceptionally(TaskRoutes::unavailable));
+        }))).exceptionally(TaskRoutes::unavailable));
   }
 
   /**

@@ -96,5 +96,42 @@ class ExportVerifierIT {
     assertEquals(1, broken.exit(), broken.output());
     assertEquals("BROKEN Task|" + tasks.get(1) + " event " + forged.get("seq").asLong()
         + ": its content does not match its hash", broken.output());
+
+    // The ways around a recomputed hash are closed too: dropping the key id (the old, unkeyed form),
+    // marking a task's event as recorded inside another, or leaving an event out.
+    String where = "Task|" + tasks.get(1) + " event " + forged.get("seq").asLong();
+    ObjectNode unkeyed = (ObjectNode) forged.deepCopy();
+    ((ObjectNode) unkeyed.get("stamp")).remove("keyId");
+    assertEquals("BROKEN " + where + ": linked without a key after keyed links",
+        verifyWith(file, lines, changed, unkeyed.toString()).output());
+    ObjectNode hidden = (ObjectNode) forged.deepCopy();
+    hidden.put("recordedIn", "StepRan");
+    assertEquals("BROKEN " + where + ": a task's own event cannot be recorded inside another",
+        verifyWith(file, lines, changed, hidden.toString()).output());
+    int middle = -1;
+    for (int i = 0; i < lines.size() && middle < 0; i++) {
+      JsonNode line = ApiJson.MAPPER.readTree(lines.get(i));
+      if (line.path("type").asText().equals("StepStarted")
+          && line.path("persistenceId").asText().equals("Task|" + tasks.get(1))) {
+        middle = i;
+      }
+    }
+    List<String> original = new ArrayList<>(lines);
+    original.set(changed, export.body().split("\n")[changed]);
+    Run gap = verifyWith(file, original, middle, null);
+    assertEquals(1, gap.exit(), gap.output());
+    assertTrue(gap.output().contains("are missing"), gap.output());
+  }
+
+  /** The export with line {@code at} replaced by {@code line} (or left out when null), verified. */
+  private static Run verifyWith(Path file, List<String> lines, int at, String line) throws Exception {
+    List<String> changed = new ArrayList<>(lines);
+    if (line == null) {
+      changed.remove(at);
+    } else {
+      changed.set(at, line);
+    }
+    Files.writeString(file, String.join("\n", changed) + "\n");
+    return verify(file);
   }
 }

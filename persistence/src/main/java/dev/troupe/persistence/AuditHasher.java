@@ -1,5 +1,6 @@
 package dev.troupe.persistence;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,24 @@ public final class AuditHasher {
     return keys.currentId().orElse(null);
   }
 
+  /**
+   * The JSON as the journal stores it, read back with exact numbers: a tree built in memory can
+   * hold number kinds the stored text does not (a float, a decimal with trailing zeros), which
+   * would give the link one form when written and another when verified. Going through the text
+   * makes the kind of every number follow from its literal alone, as for a verifier outside Java.
+   */
+  private JsonNode asStored(ObjectNode content) {
+    try {
+      return EXACT.readTree(mapper.writeValueAsBytes(content));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("an event that cannot be written as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static final ObjectMapper EXACT = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+
   /** The hash {@code stamp} must carry for {@code event}, given the stamp's {@code prevHash} and key id. */
   public String hashOf(AuditStamp stamp, DomainEvent event) {
     ObjectNode content = mapper.createObjectNode();
@@ -58,7 +77,7 @@ public final class AuditHasher {
     content.set("event", mapper.valueToTree(event));
     Mac mac = keys.mac(stamp.keyId());
     mac.update(stamp.prevHash().getBytes(StandardCharsets.US_ASCII));
-    mac.update(Jcs.bytes(content));
+    mac.update(Jcs.bytes(asStored(content)));
     return HexFormat.of().formatHex(mac.doFinal());
   }
 }

@@ -85,19 +85,15 @@ public final class Jcs {
   }
 
   private static void numberNode(JsonNode node, StringBuilder out) {
-    // An integer a double cannot hold exactly keeps its digits: RFC 8785 would round it to a
-    // double, and then a changed account number or id could keep its link. Jackson reads such
-    // integers back exactly (a decimal without a fraction is written as one), so writer and
-    // verifier agree (documented as our one extension).
-    java.math.BigInteger exact = null;
+    // An integer literal a double cannot hold exactly keeps its digits: RFC 8785 would round it to
+    // a double, and then a changed account number or id could keep its link (our one extension).
+    // Only integer literals: what a verifier's JSON parser reads as an integer (Python's int).
     if (node.isIntegralNumber() && !node.isInt()) {
-      exact = node.bigIntegerValue();
-    } else if (node.isBigDecimal() && node.decimalValue().scale() == 0) { // written as plain digits
-      exact = node.decimalValue().toBigInteger();
-    }
-    if (exact != null && exact.abs().compareTo(MAX_EXACT) > 0) {
-      out.append(exact);
-      return;
+      java.math.BigInteger exact = node.bigIntegerValue();
+      if (exact.abs().compareTo(MAX_EXACT) > 0) {
+        out.append(exact);
+        return;
+      }
     }
     double value = node.isBigDecimal() ? node.decimalValue().doubleValue() : node.doubleValue();
     if (!Double.isFinite(value)) {

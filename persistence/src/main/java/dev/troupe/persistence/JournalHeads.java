@@ -28,7 +28,12 @@ public final class JournalHeads {
   private final String url;
 
   public JournalHeads(Path dataDir) {
-    this.url = EmbeddedJournal.jdbcUrl(dataDir);
+    this(dataDir, false);
+  }
+
+  /** {@code readOnly}: for an auditor's tools, which must not change the file they read. */
+  public JournalHeads(Path dataDir, boolean readOnly) {
+    this.url = EmbeddedJournal.jdbcUrl(dataDir) + (readOnly ? ";ACCESS_MODE_DATA=r" : "");
   }
 
   /** The last event of every entity; an entity whose last row cannot be read is left out (it is quarantined). */

@@ -103,6 +103,21 @@ class KeyedChainTest {
   }
 
   @Test
+  void numbersBuiltInMemoryLinkAsTheyWillReadBackFromTheJournal() throws Exception {
+    // A float and decimals with trailing zeros or past 2^53: what an agent's Java code may put in an
+    // output. The stored text reads back as other number kinds; the link must not change.
+    var value = MAPPER.createObjectNode().put("f", 0.1f).put("price", new java.math.BigDecimal("19.90"))
+        .put("big", new java.math.BigDecimal("1.2345678901234567891E+25"))
+        .put("id", new java.math.BigInteger("123456789012345678901"));
+    AuditHasher hasher = new AuditHasher(MAPPER, keys(false, "k1", K1));
+    JournalEntry written = new AuditChain(hasher).after(ChainHead.EMPTY).add(BY_ALICE, new SampleEvent.Payload(value))
+        .entries().get(0);
+    JournalEntry read = MAPPER.readValue(MAPPER.writeValueAsBytes(written), JournalEntry.class);
+    assertEquals(written.stamp().hash(), hasher.hashOf(read.stamp(), read.event()));
+    assertEquals(VerifyReport.ok(1), verify(List.of(new StoredEntry(1, read)), hasher));
+  }
+
+  @Test
   void aForgedEventWithRecomputedHashesIsDetected() {
     AuditHasher real = new AuditHasher(MAPPER, keys(false, "k1", K1));
     List<StoredEntry> entries = stored(threeEvents(real));

@@ -6,6 +6,8 @@ sealed interface SampleEvent extends DomainEvent {
 
   record Noted(String text, int count) implements SampleEvent {}
 
+  record Payload(com.fasterxml.jackson.databind.JsonNode value) implements SampleEvent {}
+
   final class Types extends DomainEventTypes {
     private static final long serialVersionUID = 1L;
 

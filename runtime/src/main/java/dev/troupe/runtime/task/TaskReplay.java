@@ -45,6 +45,9 @@ public final class TaskReplay {
     TaskState state = TaskState.empty(taskId);
     List<Difference> differences = new ArrayList<>();
     Map<String, StoredEntry> changedBy = new HashMap<>();
+    // The live task may have moved on since it was asked: compare with the journal up to where it was.
+    long upTo = served.map(task -> task.chainHead().seq()).orElse(Long.MAX_VALUE);
+    entries = entries.stream().filter(stored -> stored.sequenceNr() <= upTo).toList();
     for (StoredEntry stored : entries) {
       if (stored.entry().event() instanceof TaskEvent.TaskCompleted recorded) {
         decidedAgain(state, recorded, stored).ifPresent(differences::add);
