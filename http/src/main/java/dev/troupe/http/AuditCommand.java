@@ -319,21 +319,21 @@ public final class AuditCommand implements Callable<Integer> {
         out.println("no checkpoint key: the node never wrote a checkpoint");
         return 0;
       }
-      Optional<AuditCheckpoints.Checkpoint> latest;
-      try {
-        latest = AuditCheckpoints.open(audit.checkpointKeyFile(), audit.checkpointDir()).latest();
-      } catch (AuditCheckpoints.CheckpointException e) {
-        out.println("BROKEN checkpoint: " + e.getMessage());
-        return 1;
-      }
-      if (latest.isEmpty()) {
+      var checkpoints = new dev.troupe.runtime.guard.AuditCheckpointer(
+          AuditCheckpoints.open(audit.checkpointKeyFile(), audit.checkpointDir()),
+          new JournalHeads(journal.settings.dataDir(), true), java.time.Clock.systemUTC(), Runnable::run);
+      Optional<dev.troupe.runtime.guard.AuditCheckpointer.Report> report = checkpoints.compareWithLatest();
+      if (report.isEmpty()) {
         out.println("no checkpoint yet");
         return 0;
       }
-      var found = new JournalHeads(journal.settings.dataDir(), true).find(latest.get().heads());
-      List<CheckpointCheck.Problem> problems = CheckpointCheck.problems(latest.get(), found::get);
+      if (report.get().checkpointAt() == null) { // the newest checkpoint file is not what the node signed
+        out.println("BROKEN checkpoint: " + report.get().problems().get(0).reason());
+        return 1;
+      }
+      List<CheckpointCheck.Problem> problems = report.get().problems();
       problems.forEach(p -> out.println("BROKEN " + p.persistenceId() + " event " + p.seq() + ": " + p.reason()));
-      out.println("checkpoint of " + latest.get().at() + ": " + latest.get().heads().size() + " entities, "
+      out.println("checkpoint of " + report.get().checkpointAt() + ": " + report.get().entities() + " entities, "
           + (problems.isEmpty() ? "all as signed" : problems.size() + " differ"));
       return problems.size();
     }

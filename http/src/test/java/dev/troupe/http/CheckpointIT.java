@@ -104,6 +104,26 @@ class CheckpointIT {
     return HexFormat.of().formatHex(mac.doFinal());
   }
 
+  /** Writes {@code rows} back with every link recomputed under the node's own key, as its holder could. */
+  private static void relink(Connection db, String persistenceId, List<ObjectNode> rows) throws Exception {
+    byte[] chainKey = Base64.getDecoder().decode(Files.readAllLines(dataDir.resolve("audit-chain.keys")).stream()
+        .filter(line -> line.startsWith("k1 ")).findFirst().orElseThrow().split(" ")[1]);
+    String prevHash = rows.get(0).get("stamp").get("prevHash").asText();
+    try (PreparedStatement update = db.prepareStatement("UPDATE \"event_journal\" SET \"event_payload\" = ?"
+        + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+      for (int i = 0; i < rows.size(); i++) {
+        ObjectNode stamp = (ObjectNode) rows.get(i).get("stamp");
+        stamp.put("prevHash", prevHash);
+        prevHash = link(chainKey, prevHash, rows.get(i));
+        stamp.put("hash", prevHash);
+        update.setBytes(1, ApiJson.MAPPER.writeValueAsBytes(rows.get(i)));
+        update.setString(2, persistenceId);
+        update.setLong(3, i + 1);
+        assertEquals(1, update.executeUpdate());
+      }
+    }
+  }
+
   @Test
   void removedTailsDeletedTasksAndRecomputedLinksShowAgainstTheCheckpoint() throws Exception {
     String shortened = completedTask("Its last event will go.");
@@ -132,10 +152,6 @@ class CheckpointIT {
         edited.toString());
     Files.writeString(newest, signed);
 
-    byte[] chainKey;
-    String[] keyLine = Files.readAllLines(dataDir.resolve("audit-chain.keys")).stream()
-        .filter(line -> line.startsWith("k1 ")).findFirst().orElseThrow().split(" ");
-    chainKey = Base64.getDecoder().decode(keyLine[1]);
     int lastOfShortened;
     int lastOfRewritten;
     try (Connection db = h2()) {
@@ -161,20 +177,7 @@ class CheckpointIT {
       List<ObjectNode> rows = rows(db, "Task|" + rewritten);
       lastOfRewritten = rows.size();
       ((ObjectNode) rows.get(0).get("event").get("input")).put("text", "A forged input.");
-      String prevHash = rows.get(0).get("stamp").get("prevHash").asText();
-      try (PreparedStatement update = db.prepareStatement("UPDATE \"event_journal\" SET \"event_payload\" = ?"
-          + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
-        for (int i = 0; i < rows.size(); i++) {
-          ObjectNode stamp = (ObjectNode) rows.get(i).get("stamp");
-          stamp.put("prevHash", prevHash);
-          prevHash = link(chainKey, prevHash, rows.get(i));
-          stamp.put("hash", prevHash);
-          update.setBytes(1, ApiJson.MAPPER.writeValueAsBytes(rows.get(i)));
-          update.setString(2, "Task|" + rewritten);
-          update.setLong(3, i + 1);
-          assertEquals(1, update.executeUpdate());
-        }
-      }
+      relink(db, "Task|" + rewritten, rows);
     }
     // A chain alone sees none of it.
     assertTrue(verify(shortened).get("ok").asBoolean());
@@ -209,8 +212,6 @@ class CheckpointIT {
   void aReplayNamesTheEventWhoseOutputWasRewrittenEvenWithEveryLinkRecomputed() throws Exception {
     String taskId = completedTask("Its step output will be rewritten.");
     assertTrue(TestServer.json(server.get("/v1/audit/tasks/" + taskId + "/replay", KEY)).get("ok").asBoolean());
-    byte[] chainKey = Base64.getDecoder().decode(Files.readAllLines(dataDir.resolve("audit-chain.keys")).stream()
-        .filter(line -> line.startsWith("k1 ")).findFirst().orElseThrow().split(" ")[1]);
     long stepSeq = -1;
     try (Connection db = h2()) {
       List<ObjectNode> rows = rows(db, "Task|" + taskId);
@@ -221,20 +222,7 @@ class CheckpointIT {
         }
       }
       assertTrue(stepSeq > 0, rows.toString());
-      String prevHash = rows.get(0).get("stamp").get("prevHash").asText();
-      try (PreparedStatement update = db.prepareStatement("UPDATE \"event_journal\" SET \"event_payload\" = ?"
-          + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
-        for (int i = 0; i < rows.size(); i++) {
-          ObjectNode stamp = (ObjectNode) rows.get(i).get("stamp");
-          stamp.put("prevHash", prevHash);
-          prevHash = link(chainKey, prevHash, rows.get(i));
-          stamp.put("hash", prevHash);
-          update.setBytes(1, ApiJson.MAPPER.writeValueAsBytes(rows.get(i)));
-          update.setString(2, "Task|" + taskId);
-          update.setLong(3, i + 1);
-          assertEquals(1, update.executeUpdate());
-        }
-      }
+      relink(db, "Task|" + taskId, rows);
     }
     assertTrue(verify(taskId).get("ok").asBoolean(), "the chain holds: it was recomputed with the key");
     JsonNode replay = TestServer.json(server.get("/v1/audit/tasks/" + taskId + "/replay", KEY));

@@ -181,10 +181,6 @@ public final class AuditKeys {
     return order.indexOf(id);
   }
 
-  public boolean has(String id) {
-    return keys.containsKey(id);
-  }
-
   /** A fresh MAC under key {@code id} (a Mac is not thread-safe; making one is cheap). */
   Mac mac(String id) {
     byte[] key = keys.get(id);

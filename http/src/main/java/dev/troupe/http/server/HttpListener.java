@@ -93,11 +93,6 @@ public final class HttpListener {
     return binding.localAddress();
   }
 
-  /** Connections open now (for tests and health). */
-  public int openConnections() {
-    return live.size();
-  }
-
   /** Registers unbind and termination with the node's coordinated shutdown, as Pekko's binding does. */
   public void addToCoordinatedShutdown(Duration deadline, ActorSystem<?> system) {
     var shutdown = CoordinatedShutdown.get(system);

@@ -101,21 +101,15 @@ public final class AuditCheckpointer {
       synchronized (this) {
         writing.set(true);
         try {
-          Optional<AuditCheckpoints.Checkpoint> previous = checkpoints.latest();
-          if (previous.isPresent()) {
-            var found = heads.find(previous.get().heads());
-            List<CheckpointCheck.Problem> problems = CheckpointCheck.problems(previous.get(), found::get);
-            if (!problems.isEmpty()) {
-              throw new CheckpointRefused(problems);
-            }
+          Optional<Report> previous = compareWithLatest();
+          if (previous.isPresent() && !previous.get().ok()) {
+            throw new CheckpointRefused(previous.get().problems());
           }
           AuditCheckpoints.Checkpoint checkpoint = new AuditCheckpoints.Checkpoint(clock.instant(), heads.current());
           checkpoints.write(checkpoint);
           return checkpoint;
         } catch (SQLException e) {
           throw new IllegalStateException("the journal could not be read for a checkpoint: " + e.getMessage(), e);
-        } catch (AuditCheckpoints.CheckpointException e) {
-          throw new CheckpointRefused(List.of(new CheckpointCheck.Problem("checkpoint", 0, e.getMessage())));
         } finally {
           writing.set(false);
         }
@@ -125,26 +119,32 @@ public final class AuditCheckpointer {
 
   /** Compares the journal with the newest checkpoint; empty when none was written yet. */
   public CompletionStage<Optional<Report>> verifyLatest() {
-    return CompletableFuture.supplyAsync(() -> {
-      Optional<AuditCheckpoints.Checkpoint> latest;
-      try {
-        latest = checkpoints.latest();
-      } catch (AuditCheckpoints.CheckpointException e) {
-        // A checkpoint that is not what this node signed is itself a finding, not a failure to answer.
-        return Optional.of(new Report(null, 0, List.of(new CheckpointCheck.Problem("checkpoint", 0, e.getMessage())),
-            checkpoints.publicKey()));
-      }
-      if (latest.isEmpty()) {
-        return Optional.<Report>empty();
-      }
-      AuditCheckpoints.Checkpoint checkpoint = latest.get();
-      try {
-        var found = heads.find(checkpoint.heads());
-        return Optional.of(new Report(checkpoint.at(), checkpoint.heads().size(),
-            CheckpointCheck.problems(checkpoint, found::get), checkpoints.publicKey()));
-      } catch (SQLException e) {
-        throw new IllegalStateException("the journal could not be read: " + e.getMessage(), e);
-      }
-    }, blocking);
+    return CompletableFuture.supplyAsync(this::compareWithLatest, blocking);
+  }
+
+  /**
+   * The comparison itself, blocking (JDBC and files): what {@link #verifyLatest}, {@link #write}
+   * and the offline audit command share. A checkpoint that is not what this node signed is itself
+   * a finding (a problem named "checkpoint", no time), not a failure to answer.
+   */
+  public Optional<Report> compareWithLatest() {
+    Optional<AuditCheckpoints.Checkpoint> latest;
+    try {
+      latest = checkpoints.latest();
+    } catch (AuditCheckpoints.CheckpointException e) {
+      return Optional.of(new Report(null, 0, List.of(new CheckpointCheck.Problem("checkpoint", 0, e.getMessage())),
+          checkpoints.publicKey()));
+    }
+    if (latest.isEmpty()) {
+      return Optional.empty();
+    }
+    AuditCheckpoints.Checkpoint checkpoint = latest.get();
+    try {
+      var found = heads.find(checkpoint.heads());
+      return Optional.of(new Report(checkpoint.at(), checkpoint.heads().size(),
+          CheckpointCheck.problems(checkpoint, found::get), checkpoints.publicKey()));
+    } catch (SQLException e) {
+      throw new IllegalStateException("the journal could not be read: " + e.getMessage(), e);
+    }
   }
 }
